@@ -1,0 +1,43 @@
+# Attribution Lab: `make demo` starts everything, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format install install-dev migrate demo-data bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo-data: migrate
+	$(PY) manage.py load_demo_data
+
+## Start every party, a Celery worker and Celery beat; Ctrl-C stops them all.
+demo: demo-data
+	$(PY) manage.py rundemo
+
+## Lint and run the whole test suite.
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf var/celery var/*.sqlite3* var/celerybeat-schedule*

@@ -1,0 +1,166 @@
+"""Settings for every party, from environment variables with working defaults."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from .broker import choose_broker
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ARA_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "attribution-lab-demo-only-not-secret")
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# Host routing: the guide on ARA_DOMAIN, each party on <name>.ARA_DOMAIN, one port.
+ARA_DOMAIN = os.environ.get("ARA_DOMAIN", "localhost").lower()
+ARA_PORT = int(os.environ.get("ARA_PORT", "8000"))
+ARA_SCHEME = os.environ.get("ARA_SCHEME", "http")
+ARA_GUIDE_ALIASES = {"127.0.0.1", "testserver", "[::1]"}
+# Host routing answers unknown hosts with its own 400 page, so Django's check is open.
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "guide",
+    "publisher",
+    "advertiser",
+    "adtech",
+    "browser",
+    "aggregation",
+]
+
+MIDDLEWARE = [
+    "config.middleware.HostRoutingMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+# Ads are served by the ad tech in cross-site iframes; frames are allowed per view.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+ROOT_URLCONF = "guide.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "config.context_processors.parties",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+# Database: SQLite in WAL mode by default, DATABASE_URL (e.g. PostgreSQL) when set.
+_sqlite_path = Path(os.environ.get("ARA_SQLITE_PATH", VAR_DIR / "attribution-lab.sqlite3"))
+_sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _sqlite_path,
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS: list = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+
+# CORS: the shim on the publisher and advertiser pages calls the simulated browser's API;
+# ad pages on the ad tech host do too. Exactly those origins, only the browser's /api/.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+
+
+def _party_origins() -> list[str]:
+    port = "" if ARA_PORT in (80, 443) else f":{ARA_PORT}"
+    return [f"{ARA_SCHEME}://{sub}.{ARA_DOMAIN}{port}" for sub in ("news", "shop", "adtech")] + [
+        f"{ARA_SCHEME}://{ARA_DOMAIN}{port}"
+    ]
+
+
+CORS_ALLOWED_ORIGINS = _party_origins()
+CSRF_TRUSTED_ORIGINS = _party_origins()
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# Celery: Redis when configured or answering locally, else an embedded broker.
+BROKER = choose_broker(VAR_DIR)
+CELERY_BROKER_URL = BROKER.url
+CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.transport_options
+CELERY_RESULT_BACKEND = BROKER.result_backend
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {
+    "worker-heartbeat": {"task": "guide.tasks.heartbeat", "schedule": timedelta(seconds=15)},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ARA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

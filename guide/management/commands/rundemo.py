@@ -1,0 +1,104 @@
+"""Starts the whole demo: the web server for every host, a Celery worker and Celery beat.
+
+Ctrl-C (or SIGTERM) stops all three and waits for them, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from config.hosts import PARTIES
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat until Ctrl-C."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=settings.ARA_PORT)
+
+    def handle(self, *args, port: int, **options) -> None:
+        if not _port_free(port):
+            raise CommandError(
+                f"Port {port} is already in use. Stop whatever is listening there "
+                f"(`lsof -i :{port}`), or run on another port: ARA_PORT=8001 make demo"
+            )
+        env = {**os.environ, "ARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        py = sys.executable
+        commands = {
+            "web": [py, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+            "worker": [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--hostname=demo-worker@%h",
+            ],
+            "beat": [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ],
+        }
+        self.stdout.write(settings.BROKER.explanation)
+        procs: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, cmd in commands.items():
+                procs[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+            self.stdout.write(self.style.SUCCESS("\nAttribution Lab is starting. Open:"))
+            for p in PARTIES:
+                self.stdout.write(f"  {p.url('/'):<40} {p.role}")
+            self.stdout.write("Press Ctrl-C to stop everything.\n")
+            while not stopping:
+                for name, proc in procs.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with code {proc.returncode}; stopping the demo.")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            self.stdout.write("Stopping web server, worker and beat ...")
+            for proc in procs.values():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            self.stdout.write("Stopped.")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from config.urls_common import common_patterns
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("worker/status", views.worker_status, name="worker-status"),
+    path("worker/ping", views.worker_ping, name="worker-ping"),
+    *common_patterns(),
+]

@@ -1,0 +1,144 @@
+"""Fixtures shared by the suite: the live server on every host, Chromium, Redis."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from config.broker import redis_answers
+
+CHROMIUM = os.environ.get("ARA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def lab_server(live_server, settings):
+    """The live server, with host routing told its port so every ``*.localhost`` URL points at it."""
+    port = int(live_server.url.rsplit(":", 1)[1])
+    settings.ARA_PORT = port
+    origins = [f"http://{sub}.localhost:{port}" for sub in ("news", "shop", "adtech")] + [
+        f"http://localhost:{port}"
+    ]
+    settings.CORS_ALLOWED_ORIGINS = origins
+    settings.CSRF_TRUSTED_ORIGINS = origins
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -r requirements-dev.txt)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis for tests of the queue itself; skips with the reason where none answers."""
+    url = os.environ.get("ARA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if not redis_answers():
+        pytest.skip("no Redis answers on 127.0.0.1:6379 (CI always has one)")
+    return url
+
+
+class WorkerProcess:
+    """A real ``celery worker`` process for tests of the queue itself (not eager mode)."""
+
+    def __init__(self, broker_url: str, env: dict | None = None, queues: str | None = None):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.broker_url = broker_url
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=1",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            "test-worker@%h",
+        ]
+        if queues:
+            cmd += ["-Q", queues]
+        full_env = {
+            **os.environ,
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_RESULT_BACKEND": broker_url,
+            **(env or {}),
+        }
+        self.proc = subprocess.Popen(
+            cmd, env=full_env, cwd=Path(__file__).resolve().parent.parent, start_new_session=True
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        import time
+
+        from celery import Celery
+
+        probe = Celery("probe", broker=self.broker_url, backend=self.broker_url)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {self.proc.returncode}")
+            if probe.control.ping(timeout=0.5):
+                return
+        raise TimeoutError("celery worker did not answer a ping in time")
+
+    def stop(self, kill: bool = False) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def start_worker(redis_url):
+    """Starts real Celery workers on Redis; all are stopped after the test."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    workers: list[WorkerProcess] = []
+
+    def start(env: dict | None = None) -> WorkerProcess:
+        worker = WorkerProcess(redis_url, env)
+        workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop(kill=True)
