@@ -19,6 +19,8 @@ class Party:
     urlconf: str
     title: str
     role: str
+    # Further subdomains served by the same app, e.g. a second reporting origin.
+    aliases: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -91,11 +93,19 @@ def party_url(key: str, path: str = "/") -> str:
     return BY_KEY[key].url(path)
 
 
+def alias_origin(key: str, alias: str) -> str:
+    """Origin of one of a party's alias hosts, e.g. ``alias_origin("adtech", "partner.adtech")``."""
+    assert alias in BY_KEY[key].aliases
+    return origin_for_host(f"{alias}.{settings.ARA_DOMAIN}")
+
+
 def party_for_host(hostname: str) -> Party | None:
     """The party served on ``hostname`` (no port), or None for an unknown host."""
     hostname = hostname.lower().rstrip(".")
     for p in PARTIES:
         if p.host == hostname:
+            return p
+        if any(f"{alias}.{settings.ARA_DOMAIN}" == hostname for alias in p.aliases):
             return p
     if hostname in settings.ARA_GUIDE_ALIASES:
         return BY_KEY["guide"]

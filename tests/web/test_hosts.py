@@ -54,3 +54,9 @@ def test_publisher_and_advertiser_pages_load_the_shim(client):
     for host in ("news.localhost:8000", "shop.localhost:8000"):
         body = client.get("/", HTTP_HOST=host).content.decode()
         assert 'src="http://browser.localhost:8000/shim.js"' in body
+
+
+def test_alias_host_is_served_by_its_party(client):
+    response = client.get("/", HTTP_HOST="partner.adtech.localhost:8000")
+    assert response.status_code == 200
+    assert "Adtech" in response.content.decode()
