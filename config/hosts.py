@@ -57,6 +57,8 @@ PARTIES: tuple[Party, ...] = (
         "adtech.urls",
         "Adtech",
         "Ad tech: serves ads, answers registrations, receives reports",
+        # A measurement partner on its own origin, for redirect chains that register twice.
+        aliases=("partner.adtech",),
     ),
     Party(
         "browser",
