@@ -142,3 +142,15 @@ def start_worker(redis_url):
     yield start
     for worker in workers:
         worker.stop(kill=True)
+
+
+@pytest.fixture
+def eager_celery():
+    """Runs Celery tasks in-process (for page-level tests; queue behaviour is tested with a real worker)."""
+    from config.celery import app
+
+    old = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
