@@ -93,7 +93,8 @@ class Command(BaseCommand):
             self.stdout.write("Stopping web server, worker and beat ...")
             for proc in procs.values():
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    # The leader only: a Celery worker shuts its own pool down warmly.
+                    proc.send_signal(signal.SIGTERM)
             deadline = time.monotonic() + 15
             for proc in procs.values():
                 try:
