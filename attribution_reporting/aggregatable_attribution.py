@@ -1,0 +1,230 @@
+"""Aggregatable attribution of a trigger to its source (spec "trigger aggregatable attribution").
+
+Checks run in the spec's order: report window, deduplication, contributions, storage limit,
+rate limits, per-source report count, the L1 budget of 65536 and named budgets. A stored
+report spends the budget; its delivery time gets the configured random delay unless the
+trigger makes it "unconditionally sent".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import rate_limits
+from . import reports as R
+from .context import MINUTE_MS, EngineContext, Registration
+from .debug_reporting import trigger_debug_key
+from .event_attribution import source_matches
+from .null_reports import is_unconditionally_sent, source_registration_time
+from .storage import SCOPE_AGGREGATABLE_ATTRIBUTION, StoredSource
+
+
+@dataclass
+class AggregatableResult:
+    status: str
+    debug_type: str | None = None
+    limit: Any = None
+    name: str | None = None
+    report: R.Report | None = None
+    debug_copy: R.Report | None = None
+
+
+def has_aggregatable_data(trigger: dict[str, Any]) -> bool:
+    """Aggregatable trigger data, or any non-empty values map."""
+    if trigger.get("aggregatable_trigger_data"):
+        return True
+    return any(entry.get("values") for entry in trigger.get("aggregatable_values") or [])
+
+
+def contributions(
+    source: StoredSource, trigger: dict[str, Any], trigger_time_ms: int
+) -> list[tuple[int, int, int]]:
+    """(bucket, value, filtering_id) per source key (by key id) present in the first matching values."""
+    keys = dict(source.aggregation_keys)
+    for data in trigger.get("aggregatable_trigger_data") or []:
+        if not source_matches(source, trigger_time_ms, data.get("filters"), data.get("not_filters")):
+            continue
+        piece = int(data["key_piece"], 16)
+        for key_id in data.get("source_keys") or []:
+            if key_id in keys:
+                keys[key_id] |= piece
+    values = next(
+        (
+            entry.get("values") or {}
+            for entry in trigger.get("aggregatable_values") or []
+            if source_matches(source, trigger_time_ms, entry.get("filters"), entry.get("not_filters"))
+        ),
+        {},
+    )
+    out = []
+    # Chromium keeps a source's keys in a map sorted by key id, which fixes the order.
+    for key_id, bucket in sorted(keys.items()):
+        if key_id in values:
+            value = values[key_id]
+            if isinstance(value, dict):
+                out.append((bucket, int(value["value"]), int(value.get("filtering_id", "0"))))
+            else:
+                out.append((bucket, int(value), 0))
+    return out
+
+
+def report_time_ms(ctx: EngineContext, trigger_time_ms: int, unconditional: bool, noise: bool) -> int:
+    """Trigger time plus the random delay; none for unconditionally sent reports."""
+    if unconditional:
+        return trigger_time_ms
+    min_delay = ctx.config.aggregatable_report_min_delay * MINUTE_MS
+    span = ctx.config.aggregatable_report_delay_span * MINUTE_MS
+    if not noise:
+        return trigger_time_ms + min_delay + span
+    return trigger_time_ms + min_delay + int(ctx.rng.random() * span)
+
+
+def _dedup_key(source: StoredSource, trigger: dict[str, Any], now: int) -> int | None:
+    for entry in trigger.get("aggregatable_deduplication_keys") or []:
+        if source_matches(source, now, entry.get("filters"), entry.get("not_filters")):
+            key = entry.get("deduplication_key")
+            return int(key) if key is not None else None
+    return None
+
+
+def _budget_name(source: StoredSource, trigger: dict[str, Any], now: int) -> str | None:
+    for entry in trigger.get("named_budgets") or []:
+        if source_matches(source, now, entry.get("filters"), entry.get("not_filters")):
+            return entry.get("name")
+    return None
+
+
+def attribute(
+    ctx: EngineContext,
+    reg: Registration,
+    trigger: dict[str, Any],
+    source: StoredSource,
+    *,
+    noise: bool = True,
+) -> AggregatableResult | None:
+    """Returns None when the trigger has no aggregatable part; mutates ``source``'s state."""
+    if not has_aggregatable_data(trigger):
+        return None
+    now = reg.time_ms
+    config = ctx.config
+    if now >= source.aggregatable_report_window_end_ms:
+        return AggregatableResult("reportWindowPassed", "trigger-aggregate-report-window-passed")
+    dedup_key = _dedup_key(source, trigger, now)
+    if dedup_key is not None and dedup_key in source.aggregatable_dedup_keys:
+        return AggregatableResult("deduplicated", "trigger-aggregate-deduplicated")
+    contribs = contributions(source, trigger, now)
+    if not contribs:
+        return AggregatableResult("noHistograms", "trigger-aggregate-no-contributions")
+    stored = [r for r in ctx.storage.find_reports(kind=R.AGGREGATABLE, destination_site=reg.context_site)]
+    if (
+        sum(1 for r in stored if not (r.aggregatable and r.aggregatable.is_null))
+        >= config.max_aggregatable_reports_per_destination
+    ):
+        return AggregatableResult(
+            "noCapacityForConversionDestination",
+            "trigger-aggregate-storage-limit",
+            limit=str(config.max_aggregatable_reports_per_destination),
+        )
+    failure = rate_limits.attribution_check(
+        ctx, reg, source, SCOPE_AGGREGATABLE_ATTRIBUTION, reg.context_site
+    )
+    if failure == "attributions":
+        return AggregatableResult(
+            "excessiveAttributions",
+            "trigger-aggregate-attributions-per-source-destination-limit",
+            limit=str(config.rate_limit_max_attributions),
+        )
+    if failure == "reporting-origins":
+        return AggregatableResult(
+            "excessiveReportingOrigins",
+            "trigger-reporting-origin-limit",
+            limit=str(config.rate_limit_max_attribution_reporting_origins),
+        )
+    context_id = trigger.get("trigger_context_id")
+    if context_id is None and source.num_aggregatable_reports >= config.max_aggregatable_reports_per_source:
+        return AggregatableResult(
+            "excessiveReports",
+            "trigger-aggregate-excessive-reports",
+            limit=str(config.max_aggregatable_reports_per_source),
+        )
+    total = sum(v for _, v, _ in contribs)
+    if total > source.remaining_aggregatable_budget:
+        return AggregatableResult(
+            "insufficientBudget", "trigger-aggregate-insufficient-budget", limit=str(65536)
+        )
+    name = _budget_name(source, trigger, now)
+    if name is not None and name in source.named_budgets and total > source.named_budgets[name]:
+        return AggregatableResult(
+            "insufficientNamedBudget",
+            "trigger-aggregate-insufficient-named-budget",
+            limit=str(source.named_budget_totals.get(name, source.named_budgets[name])),
+            name=name,
+        )
+
+    max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
+    unconditional = is_unconditionally_sent(context_id, max_bytes)
+    report_time = report_time_ms(ctx, now, unconditional, noise)
+    tdk = trigger_debug_key(reg, trigger)
+    include = trigger.get("aggregatable_source_registration_time") == "include"
+    data = R.AggregatableData(
+        api="attribution-reporting",
+        attribution_destination=reg.context_site,
+        reporting_origin=source.reporting_origin,
+        scheduled_report_time=report_time // 1000,
+        source_registration_time=source_registration_time(source.source_time_ms) if include else None,
+        contributions=contribs,
+        filtering_id_max_bytes=max_bytes,
+        aggregation_coordinator_origin=trigger.get("aggregation_coordinator_origin")
+        or config.default_coordinator_origin,
+        source_debug_key=source.debug_key,
+        trigger_debug_key=tdk,
+        trigger_context_id=context_id,
+        debug_mode=source.debug_key is not None and tdk is not None,
+    )
+    report = R.Report(
+        report_id=ctx.new_id(),
+        kind=R.AGGREGATABLE,
+        url=R.report_url(source.reporting_origin, R.AGGREGATABLE),
+        reporting_origin=source.reporting_origin,
+        report_time_ms=report_time,
+        trigger_time_ms=now,
+        aggregatable=data,
+        source_id=source.source_id,
+        destination_site=reg.context_site,
+        context_site=reg.context_site,
+    )
+    ctx.storage.add_report(report)
+    if context_id is None:
+        source.num_aggregatable_reports += 1
+        ctx.storage.add_rate_limits(
+            [
+                rate_limits.attribution_record(
+                    ctx,
+                    reg,
+                    source,
+                    SCOPE_AGGREGATABLE_ATTRIBUTION,
+                    reg.context_site,
+                    report_id=report.report_id,
+                )
+            ]
+        )
+    source.remaining_aggregatable_budget -= total
+    if name is not None and name in source.named_budgets:
+        source.named_budgets[name] -= total
+    if dedup_key is not None:
+        source.aggregatable_dedup_keys.append(dedup_key)
+    result = AggregatableResult("success", report=report)
+    if data.debug_mode:
+        result.debug_copy = R.Report(
+            report_id=ctx.new_id(),
+            kind=R.AGGREGATABLE_DEBUG,
+            url=R.report_url(source.reporting_origin, R.AGGREGATABLE_DEBUG),
+            reporting_origin=source.reporting_origin,
+            report_time_ms=now,
+            trigger_time_ms=now,
+            aggregatable=data,
+            source_id=source.source_id,
+            context_site=reg.context_site,
+        )
+    return result

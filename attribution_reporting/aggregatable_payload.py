@@ -1,0 +1,234 @@
+"""The encrypted payload of an aggregatable report, byte for byte as Chrome makes it.
+
+Chrome encodes the histogram contributions as CBOR with its canonical ``cbor::Writer``
+(map keys ordered length first), pads them with zero contributions so that the payload's
+length says nothing about how many keys a trigger set, and seals the bytes with HPKE
+(DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305) whose *info* is
+``"aggregation_service" + shared_info``: the aggregation service can then only decrypt a
+payload together with the exact ``shared_info`` string it was sent with. The output
+``enc || ciphertext`` is base64 encoded.
+
+Everything here is pure: the only randomness is HPKE's ephemeral key, drawn by the
+cryptography library itself as the RFC requires.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+HPKE_INFO_PREFIX = b"aggregation_service"
+OPERATION = "histogram"
+
+# Contributions a payload is padded to: the maximum number of aggregation keys for an
+# attribution report, the maximum number of debug data contributions for a debug report.
+ATTRIBUTION_PADDED_CONTRIBUTIONS = 20
+DEBUG_PADDED_CONTRIBUTIONS = 2
+
+BUCKET_BYTES = 16
+VALUE_BYTES = 4
+MAX_FILTERING_ID_MAX_BYTES = 8
+X25519_KEY_BYTES = 32
+ENC_BYTES = 32
+TAG_BYTES = 16
+
+_SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.CHACHA20_POLY1305)
+
+Contribution = tuple[int, int, int]  # (bucket, value, filtering_id)
+
+
+class PayloadError(ValueError):
+    """A payload (or its key, or its contributions) that cannot be encoded or decoded."""
+
+
+def serialize_shared_info(shared_info: Mapping[str, Any]) -> str:
+    """Chrome's ``shared_info`` string: keys sorted, no whitespace.
+
+    Chrome writes it with ``base::JSONWriter`` over a ``base::Value::Dict``, which orders
+    keys alphabetically. Receivers must keep the exact string: it is the HPKE info.
+    """
+    return json.dumps(dict(shared_info), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def padded_length(padded_contributions: int, filtering_id_max_bytes: int = 1) -> int:
+    """Length in bytes of a padded plaintext, the number Chromium asserts on."""
+    # Each map: header, "bucket" + 16-byte string, "value" + 4-byte string, "id" + string.
+    per_contribution = 1 + (7 + 1 + BUCKET_BYTES) + (6 + 1 + VALUE_BYTES) + (3 + 1 + filtering_id_max_bytes)
+    array_header = 1 if padded_contributions < 24 else 2 if padded_contributions < 256 else 3
+    # map header + "data" key + array header + ... + "operation": "histogram"
+    return 1 + 5 + array_header + padded_contributions * per_contribution + 10 + 10
+
+
+def encode_plaintext(
+    contributions: Iterable[Contribution],
+    *,
+    filtering_id_max_bytes: int = 1,
+    pad_to: int = ATTRIBUTION_PADDED_CONTRIBUTIONS,
+) -> bytes:
+    """CBOR plaintext with ``contributions`` padded by zero contributions to ``pad_to``.
+
+    Each contribution becomes ``{"bucket": 16-byte, "value": 4-byte, "id": max_bytes}``
+    big-endian byte strings; the map is written canonically, as Chrome's writer does.
+    """
+    if not 1 <= filtering_id_max_bytes <= MAX_FILTERING_ID_MAX_BYTES:
+        raise PayloadError(f"filtering_id_max_bytes must be in 1..8, not {filtering_id_max_bytes}")
+    items = list(contributions)
+    if len(items) > pad_to:
+        raise PayloadError(f"{len(items)} contributions exceed the padded size {pad_to}")
+    items += [(0, 0, 0)] * (pad_to - len(items))
+    data = []
+    for bucket, value, filtering_id in items:
+        data.append(
+            {
+                "bucket": _to_bytes(bucket, BUCKET_BYTES, "bucket"),
+                "value": _to_bytes(value, VALUE_BYTES, "value"),
+                "id": _to_bytes(filtering_id, filtering_id_max_bytes, "filtering id"),
+            }
+        )
+    return cbor2.dumps({"data": data, "operation": OPERATION}, canonical=True)
+
+
+def decode_plaintext(plaintext: bytes) -> dict[str, Any]:
+    """``{"operation", "data": [{"bucket", "value", "id"}, ...]}`` with integers, padding kept.
+
+    A missing ``id`` (payload version 0.1) reads as filtering id 0, as the aggregation
+    service does. Anything that is not such a map raises :class:`PayloadError`.
+    """
+    try:
+        decoded = cbor2.loads(plaintext)
+    except Exception as exc:  # cbor2 raises several unrelated types on bad input
+        raise PayloadError(f"plaintext is not valid CBOR: {exc}") from None
+    if not isinstance(decoded, dict):
+        raise PayloadError("plaintext is not a CBOR map")
+    operation = decoded.get("operation")
+    data = decoded.get("data")
+    if not isinstance(operation, str):
+        raise PayloadError("plaintext has no text 'operation'")
+    if not isinstance(data, list):
+        raise PayloadError("plaintext has no 'data' array")
+    out = []
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise PayloadError(f"data[{index}] is not a map")
+        out.append(
+            {
+                "bucket": _from_bytes(entry.get("bucket"), BUCKET_BYTES, f"data[{index}].bucket"),
+                "value": _from_bytes(entry.get("value"), VALUE_BYTES, f"data[{index}].value"),
+                "id": _from_bytes(entry.get("id", b""), MAX_FILTERING_ID_MAX_BYTES, f"data[{index}].id"),
+            }
+        )
+    return {"operation": operation, "data": out}
+
+
+def encrypt_plaintext(plaintext: bytes, public_key: bytes, shared_info: str) -> str:
+    """HPKE-seal ``plaintext`` to a coordinator's raw X25519 ``public_key``; base64 out."""
+    if not isinstance(public_key, bytes | bytearray) or len(public_key) != X25519_KEY_BYTES:
+        raise PayloadError("public key must be 32 raw X25519 bytes")
+    key = X25519PublicKey.from_public_bytes(bytes(public_key))
+    sealed = _SUITE.encrypt(plaintext, key, info=_info(shared_info))
+    return base64.b64encode(sealed).decode("ascii")
+
+
+def encrypt_payload(
+    contributions: Iterable[Contribution],
+    public_key: bytes,
+    shared_info: str,
+    *,
+    filtering_id_max_bytes: int = 1,
+    pad_to: int = ATTRIBUTION_PADDED_CONTRIBUTIONS,
+) -> str:
+    """Encode and seal ``contributions``: the ``payload`` field of a report."""
+    plaintext = encode_plaintext(contributions, filtering_id_max_bytes=filtering_id_max_bytes, pad_to=pad_to)
+    return encrypt_plaintext(plaintext, public_key, shared_info)
+
+
+def decrypt_plaintext(payload_b64: str, private_key: bytes | str, shared_info: str) -> bytes:
+    """The CBOR bytes inside a base64 ``payload``; :class:`PayloadError` if they cannot be had."""
+    sealed = _b64decode(payload_b64, "payload")
+    if len(sealed) < ENC_BYTES + TAG_BYTES:
+        raise PayloadError("payload is too short to be an HPKE ciphertext")
+    key = X25519PrivateKey.from_private_bytes(_private_key_bytes(private_key))
+    info = _info(shared_info)
+    try:
+        return _SUITE.decrypt(sealed, key, info=info)
+    except InvalidTag:
+        raise PayloadError(
+            "payload does not decrypt: wrong key, altered ciphertext or a different shared_info"
+        ) from None
+    except Exception as exc:  # e.g. a low-order encapsulated key
+        raise PayloadError(f"payload does not decrypt: {exc}") from None
+
+
+def decrypt_payload(payload_b64: str, private_key: bytes | str, shared_info: str) -> dict[str, Any]:
+    """Decrypt and decode a report's ``payload``, padding included.
+
+    ``private_key`` is the raw 32-byte X25519 key or its base64 text (as in the goldens'
+    ``private_key.txt``). Returns ``{"operation": str, "data": [{"bucket", "value", "id"}]}``.
+    """
+    return decode_plaintext(decrypt_plaintext(payload_b64, private_key, shared_info))
+
+
+def cleartext_payload(
+    contributions: Iterable[Contribution],
+    *,
+    filtering_id_max_bytes: int = 1,
+    pad_to: int = ATTRIBUTION_PADDED_CONTRIBUTIONS,
+) -> str:
+    """``debug_cleartext_payload``: the base64 of the unencrypted plaintext."""
+    plaintext = encode_plaintext(contributions, filtering_id_max_bytes=filtering_id_max_bytes, pad_to=pad_to)
+    return base64.b64encode(plaintext).decode("ascii")
+
+
+def without_padding(decoded: Mapping[str, Any]) -> list[dict[str, int]]:
+    """The contributions of a decoded payload that are not padding (bucket 0 and value 0)."""
+    return [c for c in decoded["data"] if c["bucket"] or c["value"]]
+
+
+def _info(shared_info: str) -> bytes:
+    if not isinstance(shared_info, str):
+        raise PayloadError("shared_info must be the report's shared_info string")
+    return HPKE_INFO_PREFIX + shared_info.encode("utf-8")
+
+
+def _to_bytes(number: int, size: int, what: str) -> bytes:
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise PayloadError(f"{what} must be an integer")
+    if not 0 <= number < 1 << (8 * size):
+        raise PayloadError(f"{what} {number} does not fit in {size} bytes")
+    return number.to_bytes(size, "big")
+
+
+def _from_bytes(raw: Any, max_size: int, what: str) -> int:
+    if not isinstance(raw, bytes):
+        raise PayloadError(f"{what} is not a byte string")
+    if len(raw) > max_size:
+        raise PayloadError(f"{what} is longer than {max_size} bytes")
+    return int.from_bytes(raw, "big")
+
+
+def _b64decode(text: Any, what: str) -> bytes:
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("ascii", "replace")
+    if not isinstance(text, str):
+        raise PayloadError(f"{what} must be base64 text")
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise PayloadError(f"{what} is not valid base64") from None
+
+
+def _private_key_bytes(private_key: bytes | str) -> bytes:
+    raw = (
+        private_key if isinstance(private_key, bytes | bytearray) else _b64decode(private_key, "private key")
+    )
+    if len(raw) != X25519_KEY_BYTES:
+        raise PayloadError("private key must be 32 raw X25519 bytes (or their base64)")
+    return bytes(raw)

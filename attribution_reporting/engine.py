@@ -1,0 +1,110 @@
+"""The attribution engine: what a browser does with registration responses and reports.
+
+Usage::
+
+    engine = AttributionEngine(storage, config=CHROMIUM, rng=random.Random(seed))
+    outcome = engine.handle_response(request, response, now_ms)
+    engine.due_reports(now_ms)          # -> list[Report] whose time has come, oldest first
+    engine.next_report_time()           # -> int | None, when the next pending report is due
+    engine.report_sent(report_id, now_ms)
+    engine.report_failed(report_id, now_ms, reason)   # -> the report (rescheduled or failed)
+
+``RegistrationRequest`` describes the request the browser made: ``context_origin`` (the
+page's origin), ``eligible`` (the ``Attribution-Reporting-Eligible`` value sent, or None when
+the request carried none, which allows triggers only), ``support`` (the
+``Attribution-Reporting-Support`` value, ``"web"`` by default), ``fenced`` (a fenced frame
+gets no debug reports) and an optional ``navigation_id`` shared by the hops of one
+navigation.
+
+``RegistrationResponse`` is one response (one redirect hop): its ``url`` (whose origin is
+the reporting origin), ``headers`` (a case-insensitive mapping of name to string; the
+register headers may also be already-decoded JSON, as Chromium's interop files give them),
+``debug_permission`` (cookie-based debugging allowed for the reporting origin: debug keys and
+verbose reports need it), and for tests ``randomized_response`` (replaces the random draw:
+None is truthful, a list holds fake reports) and ``null_aggregatable_reports_days``.
+
+``handle_response`` returns a ``RegistrationOutcome``: ``kind`` (``"source"``,
+``"trigger"``, ``"os-source"``, ``"os-trigger"`` or ``"none"``), ``status`` for a source
+(``"success"``, ``"successNoised"``, ``"exceedsMaxChannelCapacity"``,
+``"insufficientUniqueDestinationCapacity"``, ... as Chrome's attribution-internals shows them)
+or ``event_level_status`` and ``aggregatable_status`` for a trigger (``"success"``,
+``"noMatchingSources"``, ``"deduplicated"``, ``"excessiveReports"``, ``"noised"``, ...),
+``explanation`` (what happened and why, in a sentence or two), ``value`` (the normalized
+header), ``errors`` (parse errors as ``{"path", "msg"}``) and ``reports``: every report
+created, the scheduled ones and the immediate debug ones (whose ``report_time_ms`` is
+``now_ms``). All of them are kept in storage until delivered; aggregatable bodies are
+assembled at send time by :mod:`attribution_reporting.aggregatable_report`.
+
+Nothing here reads a clock, the network or global randomness: time is ``now_ms``,
+randomness is ``rng`` (``random()``, ``randrange()``, ``getrandbits()``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import delivery
+from . import reports as R
+from .config import CHROMIUM, Config
+from .context import EngineContext, Registration
+from .registration import (
+    DRAW,
+    RegistrationOutcome,
+    RegistrationRequest,
+    RegistrationResponse,
+    process_registration,
+)
+from .storage import Storage
+
+
+class AttributionEngine:
+    """The browser side of the API over an injected storage, config and random source."""
+
+    def __init__(self, storage: Storage, *, config: Config = CHROMIUM, rng: Any, noise: bool = True) -> None:
+        self.ctx = EngineContext(storage=storage, config=config, rng=rng)
+        self.noise = noise
+
+    @property
+    def storage(self) -> Storage:
+        return self.ctx.storage
+
+    def handle_response(
+        self, request: RegistrationRequest, response: RegistrationResponse, now_ms: int
+    ) -> RegistrationOutcome:
+        outcome = process_registration(self.ctx, request, response, now_ms, noise=self.noise)
+        stored = {R.EVENT_LEVEL, R.AGGREGATABLE}
+        for report in outcome.reports:
+            if report.kind not in stored:
+                self.ctx.storage.add_report(report)
+        return outcome
+
+    def due_reports(self, now_ms: int) -> list[R.Report]:
+        return self.ctx.storage.find_reports(due_at=now_ms)
+
+    def next_report_time(self) -> int | None:
+        return self.ctx.storage.next_report_time()
+
+    def report_sent(self, report_id: str, now_ms: int) -> R.Report | None:
+        report = self.ctx.storage.get_report(report_id)
+        if report is None:
+            return None
+        self.ctx.storage.update_report(delivery.after_success(report, now_ms))
+        return report
+
+    def report_failed(self, report_id: str, now_ms: int, reason: str = "") -> R.Report | None:
+        """Reschedules a failed report as Chromium does, or marks it failed for good."""
+        report = self.ctx.storage.get_report(report_id)
+        if report is None:
+            return None
+        self.ctx.storage.update_report(delivery.after_failure(report, now_ms, reason))
+        return report
+
+
+__all__ = [
+    "DRAW",
+    "AttributionEngine",
+    "Registration",
+    "RegistrationOutcome",
+    "RegistrationRequest",
+    "RegistrationResponse",
+]

@@ -1,0 +1,197 @@
+"""Trigger attribution (spec "trigger attribution"): find the source, then attribute.
+
+The source is the highest-priority (then most recent) unexpired source of the same
+reporting origin whose destinations include the trigger's site and whose attribution scopes
+meet the trigger's. The other candidates stop being attributable. Event-level and
+aggregatable attribution then run independently; their debug outcomes share one verbose
+report and one aggregatable debug report, and null aggregatable reports hide whether an
+aggregatable report was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import aggregatable_attribution, event_attribution
+from . import reports as R
+from .aggregatable_debug_glue import trigger_reports
+from .context import EngineContext, Registration
+from .debug_reporting import trigger_debug_key, trigger_item, trigger_verbose
+from .null_reports import null_report_data, null_reports
+from .storage import StoredSource
+
+
+@dataclass
+class TriggerResult:
+    event_status: str
+    aggregatable_status: str
+    source: StoredSource | None = None
+    reports: list[R.Report] = field(default_factory=list)
+    debug_types: list[str] = field(default_factory=list)
+
+
+def _scopes_match(source: StoredSource, trigger_scopes: list[str]) -> bool:
+    if not trigger_scopes:
+        return True
+    scopes = source.attribution_scopes
+    return scopes is not None and bool(set(scopes["values"]) & set(trigger_scopes))
+
+
+def find_source(
+    ctx: EngineContext, reg: Registration, trigger: dict[str, Any]
+) -> tuple[StoredSource | None, list[StoredSource]]:
+    """The winning source and every candidate (for deactivation)."""
+    candidates = ctx.storage.find_sources(
+        destination_site=reg.context_site,
+        reporting_origin=reg.reporting_origin,
+        unexpired_at=reg.time_ms,
+        active_only=True,
+    )
+    scopes = list(trigger.get("attribution_scopes") or [])
+    eligible = [s for s in candidates if _scopes_match(s, scopes)]
+    if not eligible:
+        return None, candidates
+    winner = max(eligible, key=lambda s: (s.priority, s.source_time_ms))
+    return winner, candidates
+
+
+def _null_reports(
+    ctx: EngineContext,
+    reg: Registration,
+    trigger: dict[str, Any],
+    real: R.Report | None,
+    source: StoredSource | None,
+    noise: bool,
+) -> list[R.Report]:
+    if not aggregatable_attribution.has_aggregatable_data(trigger):
+        return []
+    max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
+    context_id = trigger.get("trigger_context_id")
+    days = reg.null_aggregatable_reports_days
+    made = null_reports(
+        trigger_time_ms=reg.time_ms,
+        source_registration_time_config=trigger.get("aggregatable_source_registration_time", "exclude"),
+        attributed_source_time_ms=source.source_time_ms
+        if (real is not None and source is not None)
+        else None,
+        trigger_context_id=context_id,
+        filtering_id_max_bytes=max_bytes,
+        config=ctx.config,
+        rng=ctx.rng,
+        days=days if days is not None else ([] if not noise else None),
+    )
+    out = []
+    for null in made:
+        unconditional = aggregatable_attribution.is_unconditionally_sent(context_id, max_bytes)
+        report_time = aggregatable_attribution.report_time_ms(ctx, reg.time_ms, unconditional, noise)
+        data = null_report_data(
+            null,
+            attribution_destination=reg.context_site,
+            reporting_origin=reg.reporting_origin,
+            scheduled_report_time=report_time // 1000,
+            aggregation_coordinator_origin=trigger.get("aggregation_coordinator_origin")
+            or ctx.config.default_coordinator_origin,
+            trigger_debug_key=trigger_debug_key(reg, trigger),
+            trigger_context_id=context_id,
+            filtering_id_max_bytes=max_bytes,
+        )
+        report = R.Report(
+            report_id=ctx.new_id(),
+            kind=R.AGGREGATABLE,
+            url=R.report_url(reg.reporting_origin, R.AGGREGATABLE),
+            reporting_origin=reg.reporting_origin,
+            report_time_ms=report_time,
+            trigger_time_ms=reg.time_ms,
+            aggregatable=data,
+            destination_site=reg.context_site,
+            context_site=reg.context_site,
+        )
+        ctx.storage.add_report(report)
+        out.append(report)
+    return out
+
+
+def process_trigger(
+    ctx: EngineContext, reg: Registration, trigger: dict[str, Any], *, noise: bool = True
+) -> TriggerResult:
+    has_event = bool(trigger.get("event_trigger_data"))
+    has_aggregatable = aggregatable_attribution.has_aggregatable_data(trigger)
+    if not has_event and not has_aggregatable:
+        return TriggerResult("notRegistered", "notRegistered")
+    source, candidates = find_source(ctx, reg, trigger)
+    if source is None or not event_attribution.source_matches(
+        source, reg.time_ms, trigger.get("filters"), trigger.get("not_filters")
+    ):
+        debug_type = "trigger-no-matching-source" if source is None else "trigger-no-matching-filter-data"
+        status = "noMatchingSources" if source is None else "noMatchingSourceFilterData"
+        matched = source if source is not None else None
+        reports = trigger_verbose(
+            ctx, reg, trigger, matched, [trigger_item(reg, trigger, debug_type, matched)]
+        )
+        reports += trigger_reports(ctx, reg, trigger, matched, [debug_type])
+        if matched is not None:
+            ctx.storage.update_source(matched)
+        reports += _null_reports(ctx, reg, trigger, None, None, noise)
+        return TriggerResult(
+            status if has_event else "notRegistered",
+            status if has_aggregatable else "notRegistered",
+            source,
+            reports,
+            [debug_type],
+        )
+
+    for other in candidates:
+        if other.source_id != source.source_id:
+            other.active = False
+            ctx.storage.update_source(other)
+
+    event = event_attribution.attribute(ctx, reg, trigger, source)
+    aggregatable = aggregatable_attribution.attribute(ctx, reg, trigger, source, noise=noise)
+
+    items: list[dict[str, Any]] = []
+    types: list[str] = []
+    if event is not None and event.debug_type:
+        types.append(event.debug_type)
+        items.append(
+            trigger_item(
+                reg,
+                trigger,
+                event.debug_type,
+                source,
+                limit=event.limit,
+                body=_strip(event.body) if event.body is not None else None,
+            )
+        )
+    if aggregatable is not None and aggregatable.debug_type:
+        types.append(aggregatable.debug_type)
+        item = trigger_item(
+            reg, trigger, aggregatable.debug_type, source, limit=aggregatable.limit, name=aggregatable.name
+        )
+        if item not in items:
+            items.append(item)
+    reports: list[R.Report] = []
+    if event is not None and event.report is not None:
+        reports.append(event.report)
+    if aggregatable is not None and aggregatable.report is not None:
+        reports.append(aggregatable.report)
+    reports += trigger_verbose(ctx, reg, trigger, source, items)
+    reports += trigger_reports(ctx, reg, trigger, source, types)
+    ctx.storage.update_source(source)
+    real = aggregatable.report if aggregatable is not None else None
+    reports += _null_reports(ctx, reg, trigger, real, source, noise)
+    for copy in (event.debug_copy if event else None, aggregatable.debug_copy if aggregatable else None):
+        if copy is not None:
+            reports.append(copy)
+    return TriggerResult(
+        event.status if event else "notRegistered",
+        aggregatable.status if aggregatable else "notRegistered",
+        source,
+        reports,
+        types,
+    )
+
+
+def _strip(body: dict[str, Any]) -> dict[str, Any]:
+    """A report body used as a verbose debug body carries no report id."""
+    return {k: v for k, v in body.items() if k != "report_id"}

@@ -1,0 +1,1 @@
+"""Speed measured as ratios against a baseline measured in the same run."""
