@@ -1,8 +1,319 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The ad tech's HTTP surface: registrations, ads, report receivers and its pages.
+
+Views parse the request and call one service or selector; the decisions live in
+``registrations.py``, ``services.py`` and ``processing.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.hosts import party, party_url
+
+from . import registrations, selectors, services
+from .eligibility import parse_eligible
+from .forms import AggregationSettingsForm, CampaignForm, ConversionEventFormSet, ValidatorForm
+from .keyscheme import KeyScheme, current_scheme
+from .models import AggregationSettings, Campaign, ConversionEvent, Creative
+from .preview import campaign_previews, key_layout, scaling_figures, trigger_previews
+from .validation import ValidationRequestError, check
+
+MAX_REPORT_BYTES = 64 * 1024
+TRANSPARENT_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def _origin(request: HttpRequest) -> str:
+    return f"{settings.ARA_SCHEME}://{request.get_host()}"
+
+
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    response = JsonResponse({"error": message, **extra}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Registration endpoints ---------------------------------------------------------------
+
+
+def _registration_body(request: HttpRequest) -> HttpResponse:
+    """A GIF for images, an empty script for <script>, 204 for fetch/XHR and the rest."""
+    dest = request.headers.get("Sec-Fetch-Dest", "")
+    wanted = request.GET.get("as", "")
+    accept = request.headers.get("Accept", "")
+    if wanted == "gif" or dest == "image" or (not dest and not wanted and accept.startswith("image/")):
+        return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
+    if wanted == "js" or dest == "script":
+        return HttpResponse(b"", content_type="text/javascript")
+    return HttpResponse(status=204)
+
+
+def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpResponse:
+    if outcome.error:
+        response = _error(400, outcome.error, registration=outcome.registration.pk)
+    elif outcome.redirect_to:
+        response = HttpResponse(status=302)
+        response["Location"] = outcome.redirect_to
+    else:
+        response = _registration_body(request)
+    for name, value in outcome.headers.items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    # What the ad tech decided and why, for tools that show registration responses.
+    response["X-Adtech-Decision"] = outcome.registration.status
+    response["X-Adtech-Reason"] = outcome.registration.reason.encode("ascii", "replace").decode()[:500]
+    return response
+
+
+def _registration_args(request: HttpRequest) -> dict:
+    return {
+        "reporting_origin": _origin(request),
+        "url": request.build_absolute_uri(),
+        "context_origin": request.headers.get("Origin") or request.headers.get("Referer", ""),
+    }
+
+
+@require_GET
+def register_source(request: HttpRequest) -> HttpResponse:
+    eligibility = parse_eligible(request.headers.get("Attribution-Reporting-Eligible"))
+    params = request.GET.dict()
+    params.setdefault(
+        "geo", registrations.geo_from_accept_language(request.headers.get("Accept-Language", ""))
+    )
+    outcome = registrations.register_source(params, eligibility, **_registration_args(request))
+    return _answer(request, outcome)
+
+
+@require_GET
+def register_trigger(request: HttpRequest) -> HttpResponse:
+    eligibility = parse_eligible(request.headers.get("Attribution-Reporting-Eligible"))
+    params = request.GET.dict()
+    params.setdefault(
+        "geo", registrations.geo_from_accept_language(request.headers.get("Accept-Language", ""))
+    )
+    outcome = registrations.register_trigger(params, eligibility, **_registration_args(request))
+    return _answer(request, outcome)
+
+
+# --- Ads ----------------------------------------------------------------------------------
+
+
+@xframe_options_exempt
+@require_GET
+def ads_serve(request: HttpRequest) -> HttpResponse:
+    """An ad for a cross-site iframe: a view registration and a click registration."""
+    creatives = Creative.objects.filter(active=True, campaign__active=True).select_related("campaign")
+    slug = request.GET.get("creative")
+    creative = creatives.filter(slug=slug).first() if slug else None
+    if creative is None:
+        choices = list(creatives)
+        if not choices:
+            return HttpResponse(
+                "No active campaign has an ad to show.", status=404, content_type="text/plain"
+            )
+        creative = random.choice(choices)  # noqa: S311 - which ad to show is not a secret
+    campaign = creative.campaign
+    params = {"campaign": campaign.slug, "creative": creative.slug}
+    if request.GET.get("geo"):
+        params["geo"] = request.GET["geo"]
+    click = dict(params, type="click")
+    if request.GET.get("chain") == "partner":
+        click["chain"] = "partner"
+    context = {
+        "creative": creative,
+        "campaign": campaign,
+        "slot": request.GET.get("slot", ""),
+        "view_url": party_url("adtech", "/register/source?" + urlencode(dict(params, type="view"))),
+        "click_url": party_url("adtech", "/register/source?" + urlencode(click)),
+        "landing_url": party_url("advertiser", f"/products/{campaign.landing_sku}"),
+    }
+    response = render(request, "adtech/ad.html", context)
+    ancestors = " ".join(party(k).origin for k in ("publisher", "guide", "adtech"))
+    response["Content-Security-Policy"] = f"frame-ancestors 'self' {ancestors}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Report receivers ---------------------------------------------------------------------
+
+
+def _shape_error(kind: str, body: object) -> str:
+    if kind == "verbose-debug":
+        return "" if isinstance(body, list) else "a verbose debug report is a JSON list"
+    if not isinstance(body, dict):
+        return "a report is a JSON object"
+    if kind in ("aggregatable", "aggregatable-debug-copy", "aggregate-debug"):
+        missing = [k for k in ("shared_info", "aggregation_service_payloads") if k not in body]
+    else:
+        missing = [k for k in ("report_id", "source_event_id", "trigger_data") if k not in body]
+    return f"not a {kind} report: missing {', '.join(missing)}" if missing else ""
+
+
+@csrf_exempt
+def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
+    """Store a report durably, then answer 200; what is not a report gets a clear 4xx."""
+    kind = services.REPORT_PATHS.get(sub.strip("/"))
+    if kind is None:
+        return _error(404, f"no report endpoint at {request.path}", endpoints=sorted(services.REPORT_PATHS))
+    if request.method != "POST":
+        response = _error(405, "reports are sent with POST")
+        response["Allow"] = "POST"
+        return response
+    if request.content_type != "application/json":
+        return _error(415, f"reports are application/json, not {request.content_type or 'unspecified'!r}")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error(400, "Content-Length is not a number")
+    if declared > MAX_REPORT_BYTES:
+        return _error(413, f"a report is at most {MAX_REPORT_BYTES} bytes")
+    raw = request.read(MAX_REPORT_BYTES + 1)
+    if len(raw) > MAX_REPORT_BYTES:
+        return _error(413, f"a report is at most {MAX_REPORT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+        body = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _error(400, f"the body is not JSON: {exc}")
+    problem = _shape_error(kind, body)
+    if problem:
+        return _error(400, problem)
+    report = services.store_report(
+        kind=kind,
+        body=text,
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        reporting_origin=_origin(request),
+        path=request.path,
+    )
+    return JsonResponse({"stored": report.pk, "kind": kind}, status=200)
+
+
+# --- Pages --------------------------------------------------------------------------------
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "adtech/home.html")
+    """The live dashboard (its data comes from /api/dashboard)."""
+    return render(
+        request,
+        "adtech/home.html",
+        {"campaigns": Campaign.objects.prefetch_related("creatives"), "active": "dashboard"},
+    )
+
+
+@never_cache
+@require_GET
+def dashboard_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(selectors.dashboard_data())
+
+
+@require_POST
+def clear_data(request: HttpRequest) -> HttpResponse:
+    counts = services.clear_all_data()
+    messages.info(
+        request, f"Removed {counts['reports']} reports and {counts['registrations']} registrations."
+    )
+    return redirect("home")
+
+
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "adtech/campaigns.html",
+        {"campaigns": Campaign.objects.prefetch_related("creatives"), "active": "campaigns"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit a campaign; the headers it would send are validated before anything is saved."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    previews = campaign_previews(campaign, current_scheme())
+    if request.method == "POST" and form.is_valid():
+        candidate = form.save(commit=False)
+        previews = campaign_previews(candidate, current_scheme())
+        if all(p["valid"] for p in previews) and "save" in request.POST:
+            services.save_campaign(candidate)
+            messages.success(request, f"Saved {candidate.name}: its next registrations send these headers.")
+            return redirect("campaign-edit", slug=candidate.slug)
+        if not all(p["valid"] for p in previews):
+            messages.error(request, "Not saved: the library rejects a header these settings would send.")
+    context = {"campaign": campaign, "form": form, "previews": previews, "active": "campaigns"}
+    return render(request, "adtech/campaign_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def conversions(request: HttpRequest) -> HttpResponse:
+    """Conversion events, key scheme and value scaling, with the trigger headers they produce."""
+    row = AggregationSettings.objects.first() or AggregationSettings(
+        source_dimensions=list(KeyScheme().source_dimensions),
+        trigger_dimensions=list(KeyScheme().trigger_dimensions),
+    )
+    events = ConversionEvent.objects.all()
+    formset = ConversionEventFormSet(request.POST or None, queryset=events, prefix="ev")
+    form = AggregationSettingsForm(request.POST or None, instance=row, prefix="agg")
+    previews = trigger_previews(events, row)
+    if request.method == "POST" and formset.is_valid() and form.is_valid():
+        new_events = formset.save(commit=False)
+        by_pk = {e.pk: e for e in new_events}
+        candidates = [by_pk.get(e.pk, e) for e in events]
+        new_row = form.save(commit=False)
+        previews = trigger_previews(candidates, new_row)
+        row = new_row
+        if all(p["valid"] for p in previews) and "save" in request.POST:
+            services.save_conversion_settings(new_events, new_row)
+            messages.success(request, "Saved: the next trigger registrations send these headers.")
+            return redirect("conversions")
+        if not all(p["valid"] for p in previews):
+            messages.error(request, "Not saved: the library rejects a header these settings would send.")
+    scheme = KeyScheme(tuple(row.source_dimensions or ()), tuple(row.trigger_dimensions or ()))
+    context = {
+        "formset": formset,
+        "form": form,
+        "previews": previews,
+        "layout": key_layout(scheme),
+        "scaling": scaling_figures(row),
+        "row": row,
+        "active": "conversions",
+    }
+    return render(request, "adtech/conversions.html", context)
+
+
+@require_GET
+def validator(request: HttpRequest) -> HttpResponse:
+    """The header validator; every input is in the URL, so a result can be shared by link."""
+    form = ValidatorForm(request.GET or None)
+    result = None
+    error = ""
+    if request.GET and form.is_valid():
+        try:
+            result = check(
+                form.cleaned_data["header"], form.cleaned_data["value"], form.cleaned_data["source_type"]
+            )
+        except ValidationRequestError as exc:
+            error = str(exc)
+    share_url = request.build_absolute_uri() if result is not None else ""
+    context = {
+        "form": form,
+        "result": result,
+        "error": error,
+        "share_url": share_url,
+        "value_json": json.dumps(result["value"], indent=2) if result and result["value"] is not None else "",
+        "active": "validate",
+    }
+    return render(request, "adtech/validate.html", context)

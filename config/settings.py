@@ -154,6 +154,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "guide.tasks.heartbeat", "schedule": timedelta(seconds=15)},
+    "browser-delivery-sweep": {"task": "browser.tasks.sweep", "schedule": timedelta(seconds=30)},
+    "adtech-report-sweep": {"task": "adtech.tasks.sweep_reports", "schedule": timedelta(seconds=30)},
+    "adtech-summary-batches": {
+        "task": "adtech.batching.submit_pending_batches",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,102 @@
+"""The ad tech's JSON API (Django REST framework): reports, campaigns and the validator."""
+
+from __future__ import annotations
+
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors
+from .models import Campaign, ReceivedReport
+from .validation import ValidationRequestError, check
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="kind")
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    creative = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ReceivedReport
+        fields = [
+            "id",
+            "type",
+            "received_at",
+            "reporting_origin",
+            "path",
+            "status",
+            "error",
+            "report_id",
+            "campaign",
+            "creative",
+            "event",
+            "decoded",
+            "batch_job_id",
+            "body",
+        ]
+
+
+class ReportList(generics.ListAPIView):
+    """Received reports, newest first; ``?type=event-level|aggregatable|verbose-debug|...``."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self):
+        try:
+            return selectors.reports(self.request.query_params.get("type") or None)[:500]
+        except ValueError as exc:
+            raise ValidationError({"type": str(exc)}) from None
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    creatives = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "slug",
+            "name",
+            "code",
+            "product_category",
+            "landing_sku",
+            "active",
+            "priority",
+            "expiry_days",
+            "click_report_windows_days",
+            "click_max_event_level_reports",
+            "view_report_window_days",
+            "aggregatable_report_window_days",
+            "debug_reporting",
+            "debug_key",
+            "creatives",
+        ]
+
+
+class CampaignList(generics.ListAPIView):
+    serializer_class = CampaignSerializer
+    queryset = Campaign.objects.prefetch_related("creatives")
+
+
+class ValidateView(APIView):
+    """``{valid, errors, warnings, value, privacy}`` for one header value (GET or POST)."""
+
+    def get(self, request: Request) -> Response:
+        return self._run(request.query_params)
+
+    def post(self, request: Request) -> Response:
+        data = request.data if hasattr(request.data, "get") else {}
+        return self._run(data)
+
+    def _run(self, data) -> Response:
+        value = data.get("value")
+        if not isinstance(value, str):
+            return Response({"error": "give the header value as a string in 'value'"}, status=400)
+        try:
+            result = check(
+                str(data.get("header") or "source"), value, str(data.get("source_type") or "navigation")
+            )
+        except ValidationRequestError as exc:
+            return Response({"error": str(exc)}, status=400)
+        return Response(result)

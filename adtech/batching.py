@@ -1,0 +1,328 @@
+"""The ad tech's side of aggregation: batch reports, write Avro, submit jobs to the service.
+
+Aggregatable reports are grouped by *shared ID and hour*, the service's privacy budget
+unit: a batch that mixed a unit with another job's would be refused as a whole, and a unit
+split over two jobs could only ever be queried in one of them. Each batch is written to the
+ad tech's storage bucket (a local folder the service reads, as it reads a cloud bucket) as
+the report Avro the service expects, next to the output domain built from the campaign key
+scheme and a manifest the summary pages read back.
+
+Jobs are submitted the way an ad tech's server does it: ``POST /v1alpha/createJob`` over
+HTTP with httpx (``*.localhost`` is sent to 127.0.0.1 with the right ``Host``), or, with
+``ARA_AGGREGATION_TRANSPORT=direct`` (tests without a server), through the service function.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from celery import shared_task
+from django.utils import timezone
+
+from aggregation.avro_io import write_domain, write_reports
+from aggregation.budget import shared_id
+from config.hosts import party_url
+
+log = logging.getLogger(__name__)
+
+STORAGE_BUCKET = "adtech"
+TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
+# Beat submits a batch once no report of it has arrived for this long (late reports of an
+# hour keep coming for a while: the browser retries after 5 and 15 minutes).
+QUIET_PERIOD = timedelta(minutes=10)
+
+
+class SubmitError(RuntimeError):
+    """The aggregation service refused a job or could not be reached."""
+
+
+@dataclass
+class Batch:
+    shared_id: str
+    hour: int
+    reporting_origin: str
+    destination: str
+    reports: list[Any] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.shared_id, self.hour, self.reporting_origin)
+
+    @property
+    def last_received(self):
+        return max(r.received_at for r in self.reports)
+
+
+def storage_root() -> Path:
+    from aggregation.services import buckets_root
+
+    return buckets_root() / STORAGE_BUCKET
+
+
+def _unbatched() -> Iterable[Any]:
+    try:
+        from adtech.selectors import unbatched_aggregatable_reports
+    except ImportError:  # the ad tech's report store is not there
+        return []
+    return unbatched_aggregatable_reports()
+
+
+def plan_batches(reports: Iterable[Any] | None = None) -> list[Batch]:
+    """Group reports by (shared ID, scheduled hour, reporting origin), oldest hour first."""
+    groups: dict[tuple[str, int, str], Batch] = {}
+    for report in _unbatched() if reports is None else reports:
+        try:
+            info = json.loads(report.shared_info)
+            scheduled = int(info["scheduled_report_time"])
+            sid = shared_id(info, 0)
+            origin = info["reporting_origin"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("report %s has an unusable shared_info; not batched", getattr(report, "pk", "?"))
+            continue
+        hour = scheduled - scheduled % 3600
+        batch = groups.setdefault(
+            (sid, hour, origin), Batch(sid, hour, origin, str(info.get("attribution_destination", "")))
+        )
+        batch.reports.append(report)
+    return sorted(groups.values(), key=lambda b: (b.hour, b.destination, b.shared_id))
+
+
+def spent_units() -> dict[tuple[str, int, str], str]:
+    """Units this ad tech already queried (from its manifests), to the job that spent them."""
+    out = {}
+    for manifest in read_manifests():
+        if not manifest.get("debug_run"):
+            out[(manifest["shared_id"], manifest["hour"], manifest["reporting_origin"])] = manifest[
+                "job_request_id"
+            ]
+    return out
+
+
+def read_manifests() -> list[dict[str, Any]]:
+    root = storage_root() / "batches"
+    if not root.is_dir():
+        return []
+    out = []
+    for path in root.glob("*/manifest.json"):
+        try:
+            out.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
+
+
+def read_manifest(job_request_id: str) -> dict[str, Any] | None:
+    if not job_request_id or "/" in job_request_id or job_request_id.startswith("."):
+        return None
+    path = storage_root() / "batches" / job_request_id / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _output_domain() -> dict[int, str]:
+    try:
+        from adtech.keyscheme import output_domain
+    except ImportError:
+        return {}
+    return output_domain()
+
+
+def _exact_sums(reports: Iterable[Any]) -> tuple[dict[str, int], int]:
+    """Per bucket sums of the debug cleartext contributions (filtering id 0), and how many reports had one."""
+    sums: dict[str, int] = {}
+    with_debug = 0
+    for report in reports:
+        contributions = getattr(report, "debug_contributions", None)
+        if contributions is None:
+            continue
+        with_debug += 1
+        for c in contributions:
+            if c.get("id", 0) == 0:
+                sums[str(c["bucket"])] = sums.get(str(c["bucket"]), 0) + int(c["value"])
+    return sums, with_debug
+
+
+def _records(reports: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for report in reports:
+        try:
+            payload = base64.b64decode(report.payload, validate=True)
+        except (binascii.Error, ValueError):
+            payload = b""  # the service counts it as a report that does not decrypt
+        yield {"payload": payload, "key_id": report.key_id, "shared_info": report.shared_info}
+
+
+def write_batch(batch: Batch, job_request_id: str, *, epsilon: float, debug_run: bool) -> dict[str, Any]:
+    """Write reports.avro, output_domain.avro and manifest.json; return the manifest."""
+    folder = storage_root() / "batches" / job_request_id
+    folder.mkdir(parents=True, exist_ok=True)
+    write_reports(folder / "reports.avro", _records(batch.reports))
+    domain = _output_domain()
+    write_domain(folder / "output_domain.avro", sorted(domain))
+    exact, with_debug = _exact_sums(batch.reports)
+    manifest = {
+        "job_request_id": job_request_id,
+        "created_at": timezone.now().isoformat(),
+        "shared_id": batch.shared_id,
+        "hour": batch.hour,
+        "hour_iso": datetime.fromtimestamp(batch.hour, UTC).strftime("%Y-%m-%d %H:00 UTC"),
+        "reporting_origin": batch.reporting_origin,
+        "destination": batch.destination,
+        "report_count": len(batch.reports),
+        "reports_with_debug": with_debug,
+        "epsilon": epsilon,
+        "debug_run": debug_run,
+        "labels": {str(b): label for b, label in domain.items()},
+        "exact_sums": exact,
+        "input": f"batches/{job_request_id}/reports.avro",
+        "domain": f"batches/{job_request_id}/output_domain.avro",
+        "output_prefix": f"summaries/{job_request_id}/summary.avro",
+        "output": f"summaries/{job_request_id}/summary-1-of-1.avro",
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+def job_request(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The createJob body for a written batch."""
+    params = {
+        "output_domain_blob_prefix": manifest["domain"],
+        "output_domain_bucket_name": STORAGE_BUCKET,
+        "attribution_report_to": manifest["reporting_origin"],
+        "debug_privacy_epsilon": str(manifest["epsilon"]),
+        "report_error_threshold_percentage": "10",
+        "input_report_count": str(manifest["report_count"]),
+    }
+    if manifest["debug_run"]:
+        params["debug_run"] = "true"
+    return {
+        "job_request_id": manifest["job_request_id"],
+        "input_data_blob_prefix": manifest["input"],
+        "input_data_bucket_name": STORAGE_BUCKET,
+        "output_data_blob_prefix": manifest["output_prefix"],
+        "output_data_bucket_name": STORAGE_BUCKET,
+        "job_parameters": params,
+    }
+
+
+def _loopback(url: str) -> tuple[str, str]:
+    """``http://aggregation.localhost:8000/x`` → (``http://127.0.0.1:8000/x``, Host header)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
+    return url, parts.netloc
+
+
+def call_service(method: str, path: str, *, body: Any = None, params: dict | None = None) -> tuple[int, Any]:
+    """Call the aggregation service's API; returns (HTTP status, JSON body)."""
+    if TRANSPORT == "direct":
+        return _call_direct(method, path, body=body, params=params)
+    url, host = _loopback(party_url("aggregation", path))
+    try:
+        response = httpx.request(method, url, json=body, params=params, headers={"Host": host}, timeout=30)
+    except httpx.HTTPError as exc:
+        raise SubmitError(f"the aggregation service did not answer: {exc}") from None
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, {"message": response.text[:200]}
+
+
+def _call_direct(method: str, path: str, *, body: Any = None, params: dict | None = None) -> tuple[int, Any]:
+    from aggregation import selectors, services
+
+    if path == "/v1alpha/createJob":
+        try:
+            job = services.create_job(body)
+        except services.JobRequestError as exc:
+            return exc.status, {"code": exc.status, "message": exc.message}
+        services.enqueue_job(job)
+        return 202, {}
+    job = selectors.get_job((params or {}).get("job_request_id", ""))
+    return (200, selectors.job_response(job)) if job else (404, {"message": "no such job"})
+
+
+def get_job(job_request_id: str) -> dict[str, Any] | None:
+    """getJob's answer, or None when the service does not know the job or cannot be reached."""
+    try:
+        status, body = call_service("GET", "/v1alpha/getJob", params={"job_request_id": job_request_id})
+    except SubmitError:
+        return None
+    return body if status == 200 else None
+
+
+def new_job_request_id(batch: Batch, now: datetime) -> str:
+    # At most 64 characters: the report store keeps it in batch_job_id.
+    return f"adtech-{now:%Y%m%d-%H%M%S}-{batch.shared_id[:8]}-{secrets.token_hex(3)}"
+
+
+def submit_pending(
+    *, force: bool = False, epsilon: float = 10.0, debug_run: bool = False, now: datetime | None = None
+) -> dict[str, Any]:
+    """Batch every unbatched report and submit one job per batch.
+
+    Without ``force`` (the periodic run) a batch waits until no report of it arrived for
+    :data:`QUIET_PERIOD`. Reports of a unit already queried can never be aggregated again;
+    they are set aside as late rather than failing a new job.
+    """
+    now = now or timezone.now()
+    spent = spent_units()
+    submitted, errors, late, waiting = [], [], 0, 0
+    for batch in plan_batches():
+        if not force and now - batch.last_received < QUIET_PERIOD:
+            waiting += 1
+            continue
+        if not debug_run and batch.key in spent:
+            late += _mark(batch.reports, f"late-{spent[batch.key]}"[:64])
+            continue
+        job_id = new_job_request_id(batch, now)
+        manifest = write_batch(batch, job_id, epsilon=epsilon, debug_run=debug_run)
+        try:
+            status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
+        except SubmitError as exc:
+            errors.append(str(exc))
+            _discard(job_id)
+            break
+        if status != 202:
+            errors.append(f"{job_id}: {status} {body.get('message', body)}")
+            _discard(job_id)
+            continue
+        if not debug_run:
+            _mark(batch.reports, job_id)
+        submitted.append(job_id)
+    return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting}
+
+
+def _mark(reports: list[Any], job_id: str) -> int:
+    try:
+        from adtech.services import mark_batched
+    except ImportError:
+        return 0
+    return mark_batched([r.pk for r in reports], job_id)
+
+
+def _discard(job_id: str) -> None:
+    import shutil
+
+    shutil.rmtree(storage_root() / "batches" / job_id, ignore_errors=True)
+
+
+@shared_task(name="adtech.batching.submit_pending_batches", ignore_result=True)
+def submit_pending_batches() -> dict[str, Any]:
+    """Run by beat: submit the batches whose hour has gone quiet."""
+    return submit_pending()

@@ -1,0 +1,223 @@
+"""Turning a stored report body into what the ad tech learns from it.
+
+Runs in a Celery worker, by report id, any number of times: a report that is no longer
+pending is left alone. Deduplication is by ``report_id`` per kind, and the earliest
+received copy always wins, so two workers racing on copies agree without a lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .explain import explain
+from .headers import decode_source_event_id
+from .keyscheme import decode_bucket, label
+from .models import Campaign, ConversionEvent, Creative, ReceivedReport
+
+R = ReceivedReport
+UINT = re.compile(r"^[0-9]+$")
+
+
+class InvalidReport(ValueError):
+    """A body that was JSON but is not a report of its kind."""
+
+
+def process_report(report_pk: int) -> ReceivedReport | None:
+    """Parse, validate, decode, deduplicate and attach one stored report."""
+    with transaction.atomic():
+        report = ReceivedReport.objects.filter(pk=report_pk).first()
+        if report is None or report.status != R.PENDING:
+            return report
+        report.attempts += 1
+        try:
+            body = json.loads(report.body)
+            handler = {
+                R.EVENT_LEVEL: _event_level,
+                R.EVENT_LEVEL_DEBUG: _event_level,
+                R.AGGREGATABLE: _aggregatable,
+                R.AGGREGATABLE_DEBUG_COPY: _aggregatable,
+                R.AGGREGATE_DEBUG: _aggregatable,
+                R.VERBOSE_DEBUG: _verbose,
+            }[report.kind]
+            handler(report, body)
+        except (InvalidReport, ValueError) as exc:
+            report.status, report.error = R.INVALID, str(exc)
+        else:
+            earlier = (
+                ReceivedReport.objects.filter(kind=report.kind, report_id=report.report_id, pk__lt=report.pk)
+                .exclude(status=R.INVALID)
+                .exists()
+            )
+            report.status = R.DUPLICATE if report.report_id and earlier else R.PROCESSED
+        report.processed_at = timezone.now()
+        report.save()
+        return report
+
+
+def _require(body: dict, key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in body:
+        raise InvalidReport(f"missing {key!r}")
+    if not isinstance(body[key], kind):
+        raise InvalidReport(f"{key!r} has the wrong type")
+    return body[key]
+
+
+def _uint(body: dict, key: str) -> str:
+    value = _require(body, key, str)
+    if not UINT.match(value) or int(value) >= 2**64:
+        raise InvalidReport(f"{key!r} must be a uint64 string")
+    return value
+
+
+def _attach_source_event_id(report: ReceivedReport, source_event_id: Any) -> None:
+    decoded = decode_source_event_id(source_event_id) if source_event_id is not None else None
+    if decoded is None:
+        return
+    report.campaign = Campaign.objects.filter(code=decoded[0]).first()
+    report.creative = Creative.objects.filter(code=decoded[1]).first()
+
+
+def _event_for(trigger_data: int, source_type: str) -> str:
+    field = "trigger_data_click" if source_type == "navigation" else "trigger_data_view"
+    found = ConversionEvent.objects.filter(**{field: trigger_data}).order_by("position").first()
+    return found.event if found else ""
+
+
+def _event_level(report: ReceivedReport, body: Any) -> None:
+    if not isinstance(body, dict):
+        raise InvalidReport("an event-level report is a JSON object")
+    destination = _require(body, "attribution_destination", (str, list))
+    report.report_id = _require(body, "report_id", str)
+    source_event_id = _uint(body, "source_event_id")
+    trigger_data = _uint(body, "trigger_data")
+    source_type = _require(body, "source_type", str)
+    if source_type not in ("navigation", "event"):
+        raise InvalidReport("source_type must be navigation or event")
+    rate = _require(body, "randomized_trigger_rate", (int, float))
+    scheduled = _uint(body, "scheduled_report_time")
+    _attach_source_event_id(report, source_event_id)
+    report.event = _event_for(int(trigger_data), source_type)
+    report.decoded = {
+        "attribution_destination": destination,
+        "source_event_id": source_event_id,
+        "source_type": source_type,
+        "trigger_data": trigger_data,
+        "randomized_trigger_rate": rate,
+        "scheduled_report_time": scheduled,
+        "source_debug_key": body.get("source_debug_key"),
+        "trigger_debug_key": body.get("trigger_debug_key"),
+        "campaign": report.campaign.slug if report.campaign else None,
+        "creative": report.creative.slug if report.creative else None,
+        "event": report.event or None,
+        "note": "trigger_data may be noise: with probability randomized_trigger_rate the browser lied",
+    }
+
+
+def _decode_cleartext(text: str) -> list[dict[str, int]]:
+    """Non-padding contributions of a ``debug_cleartext_payload``."""
+    raw = base64.b64decode(text, validate=True)
+    try:
+        from attribution_reporting.aggregatable_payload import decode_plaintext, without_padding
+    except ImportError:  # the library's decoder is the reference; cbor2 directly otherwise
+        import cbor2
+
+        data = cbor2.loads(raw)["data"]
+        decoded = [{k: int.from_bytes(e.get(k, b""), "big") for k in ("bucket", "value", "id")} for e in data]
+        return [c for c in decoded if c["bucket"] or c["value"]]
+    return without_padding(decode_plaintext(raw))
+
+
+def _aggregatable(report: ReceivedReport, body: Any) -> None:
+    if not isinstance(body, dict):
+        raise InvalidReport("an aggregatable report is a JSON object")
+    shared_info_text = _require(body, "shared_info", str)
+    try:
+        shared_info = json.loads(shared_info_text)
+    except ValueError:
+        raise InvalidReport("shared_info is not a JSON string") from None
+    if not isinstance(shared_info, dict):
+        raise InvalidReport("shared_info is not a JSON object")
+    for key in (
+        "api",
+        "attribution_destination",
+        "report_id",
+        "reporting_origin",
+        "scheduled_report_time",
+        "version",
+    ):
+        _require(shared_info, key, str)
+    want_api = "attribution-reporting-debug" if report.kind == R.AGGREGATE_DEBUG else "attribution-reporting"
+    if shared_info["api"] != want_api:
+        raise InvalidReport(f"shared_info.api is {shared_info['api']!r}, expected {want_api!r}")
+    payloads = _require(body, "aggregation_service_payloads", list)
+    if not payloads or not all(isinstance(p, dict) for p in payloads):
+        raise InvalidReport("aggregation_service_payloads must be a non-empty list of objects")
+    first = payloads[0]
+    report.payload = _require(first, "payload", str)
+    report.key_id = _require(first, "key_id", str)
+    report.shared_info = shared_info_text
+    report.report_id = shared_info["report_id"]
+    report.aggregation_coordinator_origin = str(body.get("aggregation_coordinator_origin", ""))
+    warnings = []
+    if shared_info["reporting_origin"] != report.reporting_origin:
+        warnings.append(
+            f"shared_info.reporting_origin {shared_info['reporting_origin']} is not the origin that received it"
+        )
+    contributions = None
+    if isinstance(first.get("debug_cleartext_payload"), str):
+        try:
+            contributions = _decode_cleartext(first["debug_cleartext_payload"])
+        except Exception as exc:  # undecodable debug payloads are noted, the report stays usable
+            warnings.append(f"debug_cleartext_payload does not decode: {exc}")
+    campaigns = {c.code: c.slug for c in Campaign.objects.all()}
+    creatives = {c.code: c.slug for c in Creative.objects.all()}
+    if contributions is not None:
+        report.debug_contributions = contributions
+        for c in contributions:
+            parts = decode_bucket(c["bucket"])
+            if parts["campaign"] and report.campaign is None:
+                report.campaign = Campaign.objects.filter(code=parts["campaign"]).first()
+            if parts["event"] and not report.event:
+                report.event = _event_name(parts["event"])
+    report.decoded = {
+        "shared_info": shared_info,
+        "key_id": report.key_id,
+        "aggregation_coordinator_origin": report.aggregation_coordinator_origin,
+        "source_debug_key": body.get("source_debug_key"),
+        "trigger_debug_key": body.get("trigger_debug_key"),
+        "trigger_context_id": body.get("trigger_context_id"),
+        "contributions": [
+            {**c, "key": f"0x{c['bucket']:x}", "label": label(c["bucket"], campaigns, creatives)}
+            for c in contributions or []
+        ],
+        "encrypted_only": contributions is None,
+        "campaign": report.campaign.slug if report.campaign else None,
+        "warnings": warnings,
+    }
+
+
+def _event_name(code: int) -> str:
+    from .keyscheme import EVENTS
+
+    return EVENTS[code - 1] if 0 < code <= len(EVENTS) else ""
+
+
+def _verbose(report: ReceivedReport, body: Any) -> None:
+    if not isinstance(body, list) or not body:
+        raise InvalidReport("a verbose debug report is a non-empty JSON list")
+    items = []
+    for index, item in enumerate(body):
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            raise InvalidReport(f"item {index} is not an object with a 'type'")
+        if not isinstance(item.get("body"), dict):
+            raise InvalidReport(f"item {index} has no 'body' object")
+        items.append({**explain(item), "body": item["body"]})
+        if report.campaign is None:
+            _attach_source_event_id(report, item["body"].get("source_event_id"))
+    report.decoded = {"items": items, "campaign": report.campaign.slug if report.campaign else None}

@@ -1,0 +1,127 @@
+"""The ad tech's read operations: what the dashboard, the API and the batching read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from .models import Campaign, ReceivedReport, Registration
+
+R = ReceivedReport
+# ?type= values of the API: the kinds, plus a few friendly aliases.
+TYPE_ALIASES = {
+    "event": R.EVENT_LEVEL,
+    "aggregate": R.AGGREGATABLE,
+    "verbose": R.VERBOSE_DEBUG,
+    "aggregatable-debug": R.AGGREGATE_DEBUG,
+}
+KINDS = [k for k, _ in R.KIND_CHOICES]
+
+
+def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:
+    """Processed, non-duplicate aggregatable attribution reports not yet in an aggregation job."""
+    return R.objects.filter(kind=R.AGGREGATABLE, status=R.PROCESSED, batch_job_id__isnull=True).order_by("pk")
+
+
+def reports(kind: str | None = None) -> QuerySet[ReceivedReport]:
+    """Received reports, newest first, optionally of one kind (raises ValueError for an unknown kind)."""
+    qs = R.objects.select_related("campaign", "creative").order_by("-pk")
+    if kind:
+        kind = TYPE_ALIASES.get(kind, kind)
+        if kind not in KINDS:
+            raise ValueError(f"unknown report type {kind!r}; use one of {', '.join(KINDS)}")
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def conversions_by_campaign() -> list[dict[str, Any]]:
+    """Per campaign and conversion event: event-level reports and aggregatable contributions seen."""
+    table: dict[tuple[str, str], Counter] = {}
+    counted = R.objects.filter(status=R.PROCESSED, kind__in=[R.EVENT_LEVEL, R.AGGREGATABLE]).select_related(
+        "campaign"
+    )
+    for report in counted.only("kind", "event", "campaign__slug", "debug_contributions"):
+        key = (report.campaign.slug if report.campaign else "(unknown)", report.event or "(unknown)")
+        row = table.setdefault(key, Counter())
+        if report.kind == R.EVENT_LEVEL:
+            row["event_level_reports"] += 1
+        else:
+            row["aggregatable_reports"] += 1
+            for c in report.debug_contributions or []:
+                measure = (c["bucket"] >> 120) & 0xFF
+                row["debug_value_sum" if measure == 2 else "debug_count_sum"] += c["value"]
+    return [
+        {"campaign": campaign, "event": event, **counts}
+        for (campaign, event), counts in sorted(table.items())
+    ]
+
+
+def dashboard_summary() -> dict[str, Any]:
+    """Reports received by kind (and status), conversions per campaign, registrations answered."""
+    by_kind = {k: 0 for k in KINDS}
+    by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+    for row in R.objects.values("kind", "status").annotate(n=Count("id")):
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    registrations = {
+        f"{row['kind']}:{row['status']}": row["n"]
+        for row in Registration.objects.values("kind", "status").annotate(n=Count("id"))
+    }
+    return {
+        "reports_by_kind": by_kind,
+        "reports_by_status": by_status,
+        "conversions": conversions_by_campaign(),
+        "registrations": registrations,
+        "unbatched_aggregatable": unbatched_aggregatable_reports().count(),
+        "campaigns": list(Campaign.objects.values_list("slug", flat=True)),
+    }
+
+
+def report_as_json(report: ReceivedReport) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "kind": report.kind,
+        "kind_label": report.get_kind_display(),
+        "received_at": report.received_at.isoformat(),
+        "reporting_origin": report.reporting_origin,
+        "status": report.status,
+        "error": report.error,
+        "report_id": report.report_id,
+        "campaign": report.campaign.slug if report.campaign else None,
+        "creative": report.creative.slug if report.creative else None,
+        "event": report.event or None,
+        "decoded": report.decoded,
+        "batch_job_id": report.batch_job_id,
+        "body": report.body,
+    }
+
+
+def registration_as_json(reg: Registration) -> dict[str, Any]:
+    return {
+        "id": reg.pk,
+        "received_at": reg.received_at.isoformat(),
+        "kind": reg.kind,
+        "status": reg.status,
+        "reporting_origin": reg.reporting_origin,
+        "context_origin": reg.context_origin,
+        "eligible_header": reg.eligible_header if reg.eligible_present else None,
+        "answered_header": reg.answered_header,
+        "header_value": reg.header_value,
+        "redirect_to": reg.redirect_to,
+        "reason": reg.reason,
+        "campaign": reg.campaign.slug if reg.campaign else None,
+        "event": reg.event or None,
+    }
+
+
+def dashboard_data(limit: int = 40) -> dict[str, Any]:
+    """Everything the live dashboard shows, in one JSON-able dict."""
+    recent = list(reports()[:limit])
+    regs = list(Registration.objects.select_related("campaign").order_by("-pk")[:limit])
+    return {
+        "summary": dashboard_summary(),
+        "reports": [report_as_json(r) for r in recent],
+        "registrations": [registration_as_json(r) for r in regs],
+    }

@@ -1,0 +1,88 @@
+"""The ad tech's summary reports: what the service returned, beside what debug reports say.
+
+A summary report holds one noised number per bucket of the output domain. The debug
+cleartext payloads (sent only while debug keys are set) give the exact sums of the same
+reports, so the pages can show each bucket's noise and how it compares with the noise the
+service promises: discrete Laplace with scale L1/epsilon.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aggregation import noise
+from aggregation.avro_io import read_summary
+
+from . import batching
+
+
+def summary_list(limit: int = 50) -> list[dict[str, Any]]:
+    """The latest submitted batches, newest first, with each job's status from getJob."""
+    out = []
+    for manifest in batching.read_manifests()[:limit]:
+        job = batching.get_job(manifest["job_request_id"]) or {}
+        result = job.get("result_info") or {}
+        out.append(
+            {
+                **manifest,
+                "job_status": job.get("job_status", "UNKNOWN"),
+                "return_code": result.get("return_code", ""),
+            }
+        )
+    return out
+
+
+def summary_detail(job_request_id: str) -> dict[str, Any] | None:
+    """Rows of one summary report (label, noised, exact, noise) and the noise's expected size."""
+    manifest = batching.read_manifest(job_request_id)
+    if manifest is None:
+        return None
+    job = batching.get_job(job_request_id) or {}
+    result = job.get("result_info") or {}
+    epsilon = float(manifest.get("epsilon", noise.DEFAULT_EPSILON))
+    expected = noise.expected_absolute(epsilon)
+    path = batching.storage_root() / manifest["output"]
+    rows: list[dict[str, Any]] = []
+    if path.is_file():
+        exact = {int(b): v for b, v in manifest.get("exact_sums", {}).items()}
+        has_exact = manifest.get("reports_with_debug", 0) > 0
+        for fact in read_summary(Path(path)):
+            bucket = fact["bucket"]
+            true = exact.get(bucket, 0) if has_exact else None
+            rows.append(
+                {
+                    "bucket": bucket,
+                    "bucket_hex": f"0x{bucket:032x}",
+                    "label": manifest.get("labels", {}).get(str(bucket), "(not in the key scheme)"),
+                    "metric": fact["metric"],
+                    "exact": true,
+                    "noise": None if true is None else fact["metric"] - true,
+                }
+            )
+    scale = max([abs(r["metric"]) for r in rows] + [abs(r["exact"] or 0) for r in rows] + [1])
+    for row in rows:
+        row["metric_pct"] = round(100 * max(row["metric"], 0) / scale, 1)
+        row["exact_pct"] = None if row["exact"] is None else round(100 * row["exact"] / scale, 1)
+        row["noise_ratio"] = (
+            None if not row["exact"] else round(abs(row["metric"] - row["exact"]) / row["exact"], 2)
+        )
+    rows.sort(key=lambda r: (-(r["exact"] or 0), -r["metric"]))
+    touched = [r for r in rows if r["exact"]]
+    noises = [abs(r["noise"]) for r in rows if r["noise"] is not None]
+    return {
+        "manifest": manifest,
+        "job": job,
+        "result": result,
+        "rows": rows,
+        "touched": touched,
+        "untouched_count": len(rows) - len(touched),
+        "output_exists": path.is_file(),
+        "noise": {
+            "epsilon": epsilon,
+            "l1": noise.DEFAULT_L1_SENSITIVITY,
+            "expected_absolute": expected,
+            "std": noise.variance(epsilon) ** 0.5,
+            "observed_mean_absolute": (sum(noises) / len(noises)) if noises else None,
+        },
+    }

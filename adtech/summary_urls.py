@@ -1,0 +1,64 @@
+"""Summary report pages of the ad tech, under ``/summaries/``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from aggregation import noise
+
+from . import batching, summaries
+
+
+@require_GET
+def summary_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "adtech/summary_list.html",
+        {
+            "summaries": summaries.summary_list(),
+            "pending": batching.plan_batches(),
+            "expected_noise": noise.expected_absolute(noise.DEFAULT_EPSILON),
+        },
+    )
+
+
+@require_POST
+def summary_create(request: HttpRequest) -> HttpResponse:
+    try:
+        epsilon = noise.check_epsilon(request.POST.get("epsilon") or noise.DEFAULT_EPSILON)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("adtech-summaries")
+    debug_run = request.POST.get("debug_run") == "on"
+    outcome = batching.submit_pending(force=True, epsilon=epsilon, debug_run=debug_run)
+    if outcome["submitted"]:
+        messages.success(request, f"Submitted {len(outcome['submitted'])} aggregation job(s).")
+    elif not outcome["errors"]:
+        messages.info(request, "No aggregatable reports are waiting for a batch.")
+    if outcome["late"]:
+        messages.warning(
+            request,
+            f"{outcome['late']} late report(s) belong to hours already queried; they cannot be used again.",
+        )
+    for error in outcome["errors"]:
+        messages.error(request, error)
+    return redirect("adtech-summaries")
+
+
+@require_GET
+def summary_detail(request: HttpRequest, job_request_id: str) -> HttpResponse:
+    detail = summaries.summary_detail(job_request_id)
+    if detail is None:
+        raise Http404("no such summary report")
+    return render(request, "adtech/summary_detail.html", detail)
+
+
+urlpatterns = [
+    path("", summary_list, name="adtech-summaries"),
+    path("create", summary_create, name="adtech-summary-create"),
+    path("<str:job_request_id>/", summary_detail, name="adtech-summary-detail"),
+]

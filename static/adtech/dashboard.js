@@ -1,0 +1,138 @@
+// Live dashboard: polls /api/dashboard and redraws. No framework, only DOM building with textContent.
+(function () {
+  "use strict";
+  const POLL_MS = 3000;
+  const LABELS = {
+    "event-level": "Event-level reports",
+    "aggregatable": "Aggregatable reports",
+    "event-level-debug": "Event-level debug copies",
+    "aggregatable-debug-copy": "Aggregatable debug copies",
+    "verbose-debug": "Verbose debug reports",
+    "aggregate-debug": "Aggregatable debug reports",
+  };
+  const $ = (id) => document.getElementById(id);
+  let filter = "";
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else node.setAttribute(k, v);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function statusBadge(status) {
+    const cls = { processed: "ok", answered: "ok", pending: "warn", duplicate: "warn", declined: "warn" }[status] || "err";
+    return el("span", { class: "badge " + cls }, status);
+  }
+
+  function kindCards(summary) {
+    const box = $("kind-cards");
+    box.replaceChildren();
+    for (const [kind, label] of Object.entries(LABELS)) {
+      const statuses = summary.reports_by_status[kind] || {};
+      const detail = Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(", ") || "none yet";
+      box.append(el("div", { class: "card stat" }, el("div", { class: "stat-n" }, summary.reports_by_kind[kind] || 0),
+        el("div", {}, label), el("div", { class: "muted small" }, detail)));
+    }
+    const regs = Object.entries(summary.registrations).map(([k, n]) => `${n} ${k.replace(":", " ")}`).join(", ");
+    box.append(el("div", { class: "card stat" }, el("div", { class: "stat-n" }, summary.unbatched_aggregatable),
+      el("div", {}, "Aggregatable reports waiting for a batch"), el("div", { class: "muted small" }, regs || "no registrations yet")));
+  }
+
+  function conversions(rows) {
+    const body = $("conversions");
+    body.replaceChildren();
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No conversions reported yet.")));
+    for (const r of rows) {
+      body.append(el("tr", {}, el("td", {}, r.campaign), el("td", {}, r.event), el("td", {}, r.event_level_reports || 0),
+        el("td", {}, r.aggregatable_reports || 0), el("td", {}, r.debug_count_sum || 0), el("td", {}, r.debug_value_sum || 0)));
+    }
+  }
+
+  function describe(report) {
+    const d = report.decoded || {};
+    if (report.status === "invalid") return el("p", { class: "err-text" }, "Rejected by processing: " + report.error);
+    if (report.kind === "verbose-debug") {
+      const list = el("ul", { class: "explained" });
+      for (const item of d.items || []) {
+        list.append(el("li", {}, el("code", {}, item.type), " — ", item.what, el("br"), el("span", { class: "fix" }, "What to change: " + item.fix)));
+      }
+      return list;
+    }
+    if (report.kind === "event-level" || report.kind === "event-level-debug") {
+      return el("p", {}, `${d.source_type} source ${d.source_event_id} (campaign ${d.campaign || "?"}, ad ${d.creative || "?"}) → `,
+        el("strong", {}, d.event || `trigger data ${d.trigger_data}`), ` · destination ${d.attribution_destination}` +
+        ` · randomized_trigger_rate ${d.randomized_trigger_rate}` +
+        (d.source_debug_key ? ` · debug keys ${d.source_debug_key}/${d.trigger_debug_key}` : ""));
+    }
+    const info = d.shared_info || {};
+    const parts = [el("span", {}, `${info.api || ""} · destination ${info.attribution_destination || "?"} · scheduled ${info.scheduled_report_time || "?"}` +
+      (info.source_registration_time ? ` · source day ${info.source_registration_time}` : "") + ` · key ${d.key_id || "?"}`)];
+    if (d.encrypted_only) {
+      parts.push(el("p", { class: "muted" }, "Payload encrypted: only the aggregation service can read it (no debug cleartext)."));
+    } else {
+      const list = el("ul", {});
+      for (const c of d.contributions || []) list.append(el("li", {}, el("code", {}, c.key), ` = ${c.value} (${c.label})`));
+      if (!(d.contributions || []).length) list.append(el("li", { class: "muted" }, "no contributions: a null report (it hides whether a conversion happened)"));
+      parts.push(list);
+    }
+    if (report.batch_job_id) parts.push(el("p", { class: "muted" }, "In aggregation job " + report.batch_job_id));
+    return el("div", {}, ...parts);
+  }
+
+  function reportsList(reports) {
+    const box = $("reports");
+    const shown = reports.filter((r) => !filter || r.kind === filter);
+    if (!shown.length) return;
+    box.replaceChildren();
+    for (const r of shown) {
+      box.append(el("article", { class: "report card" },
+        el("header", {}, el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r.status), " ",
+          el("span", { class: "muted" }, `#${r.id} · ${new Date(r.received_at).toLocaleTimeString()} · ${r.reporting_origin}` + (r.report_id ? ` · ${r.report_id}` : ""))),
+        describe(r),
+        el("details", {}, el("summary", {}, "Raw body as received"), el("pre", {}, r.body))));
+    }
+  }
+
+  function registrations(rows) {
+    const body = $("registrations");
+    body.replaceChildren();
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No registration requests yet.")));
+    for (const r of rows) {
+      const why = el("td", {}, r.reason);
+      if (r.header_value) why.append(el("details", {}, el("summary", {}, r.answered_header), el("pre", {}, JSON.stringify(JSON.parse(r.header_value), null, 2))));
+      if (r.redirect_to) why.append(el("div", { class: "muted" }, "302 → " + r.redirect_to));
+      body.append(el("tr", {}, el("td", {}, new Date(r.received_at).toLocaleTimeString()),
+        el("td", {}, r.kind + (r.event ? ` (${r.event})` : r.campaign ? ` (${r.campaign})` : "")), el("td", {}, statusBadge(r.status)),
+        el("td", {}, r.eligible_header === null ? el("span", { class: "muted" }, "absent") : el("code", {}, r.eligible_header)), why));
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch("/api/dashboard", { cache: "no-store" });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const data = await response.json();
+      kindCards(data.summary);
+      conversions(data.summary.conversions);
+      reportsList(data.reports);
+      registrations(data.registrations);
+      $("live-status").textContent = "live · updated " + new Date().toLocaleTimeString();
+      $("live-status").className = "badge ok";
+    } catch (err) {
+      $("live-status").textContent = "not updating: " + err.message;
+      $("live-status").className = "badge err";
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("kind-filter").addEventListener("change", (e) => { filter = e.target.value; poll(); });
+    poll();
+    setInterval(poll, POLL_MS);
+  });
+})();
