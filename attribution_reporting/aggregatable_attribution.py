@@ -1,9 +1,10 @@
 """Aggregatable attribution of a trigger to its source (spec "trigger aggregatable attribution").
 
-Checks run in the spec's order: report window, deduplication, contributions, storage limit,
-rate limits, per-source report count, the L1 budget of 65536 and named budgets. A stored
-report spends the budget; its delivery time gets the configured random delay unless the
-trigger makes it "unconditionally sent".
+Two phases, as Chromium runs them: :func:`create` checks the report window, deduplication,
+contributions, the storage limit per destination and the attribution rate limit; after the
+trigger-wide reporting-origin limit, :func:`store` checks the per-source report count, the L1
+budget of 65536 and named budgets. A stored report spends the budget; its delivery time
+gets the configured random delay unless the trigger makes it "unconditionally sent".
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .event_attribution import source_matches
 from .null_reports import is_unconditionally_sent, source_registration_time
 from .storage import SCOPE_AGGREGATABLE_ATTRIBUTION, StoredSource
 
+PENDING = "pending"  # created, not yet stored
+
 
 @dataclass
 class AggregatableResult:
@@ -28,6 +31,12 @@ class AggregatableResult:
     name: str | None = None
     report: R.Report | None = None
     debug_copy: R.Report | None = None
+    dedup_key: int | None = None
+    budget_name: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING
 
 
 def has_aggregatable_data(trigger: dict[str, Any]) -> bool:
@@ -95,7 +104,7 @@ def _budget_name(source: StoredSource, trigger: dict[str, Any], now: int) -> str
     return None
 
 
-def attribute(
+def create(
     ctx: EngineContext,
     reg: Registration,
     trigger: dict[str, Any],
@@ -103,7 +112,7 @@ def attribute(
     *,
     noise: bool = True,
 ) -> AggregatableResult | None:
-    """Returns None when the trigger has no aggregatable part; mutates ``source``'s state."""
+    """The report this trigger would make, or why not; None without aggregatable data."""
     if not has_aggregatable_data(trigger):
         return None
     now = reg.time_ms
@@ -116,52 +125,22 @@ def attribute(
     contribs = contributions(source, trigger, now)
     if not contribs:
         return AggregatableResult("noHistograms", "trigger-aggregate-no-contributions")
-    stored = [r for r in ctx.storage.find_reports(kind=R.AGGREGATABLE, destination_site=reg.context_site)]
-    if (
-        sum(1 for r in stored if not (r.aggregatable and r.aggregatable.is_null))
-        >= config.max_aggregatable_reports_per_destination
-    ):
+    stored = ctx.storage.find_reports(kind=R.AGGREGATABLE, destination_site=reg.context_site)
+    real = sum(1 for r in stored if not (r.aggregatable and r.aggregatable.is_null))
+    if real >= config.max_aggregatable_reports_per_destination:
         return AggregatableResult(
             "noCapacityForConversionDestination",
             "trigger-aggregate-storage-limit",
             limit=str(config.max_aggregatable_reports_per_destination),
         )
-    failure = rate_limits.attribution_check(
-        ctx, reg, source, SCOPE_AGGREGATABLE_ATTRIBUTION, reg.context_site
-    )
-    if failure == "attributions":
+    if rate_limits.attributions_exceeded(ctx, reg, source, SCOPE_AGGREGATABLE_ATTRIBUTION, reg.context_site):
         return AggregatableResult(
             "excessiveAttributions",
             "trigger-aggregate-attributions-per-source-destination-limit",
             limit=str(config.rate_limit_max_attributions),
         )
-    if failure == "reporting-origins":
-        return AggregatableResult(
-            "excessiveReportingOrigins",
-            "trigger-reporting-origin-limit",
-            limit=str(config.rate_limit_max_attribution_reporting_origins),
-        )
-    context_id = trigger.get("trigger_context_id")
-    if context_id is None and source.num_aggregatable_reports >= config.max_aggregatable_reports_per_source:
-        return AggregatableResult(
-            "excessiveReports",
-            "trigger-aggregate-excessive-reports",
-            limit=str(config.max_aggregatable_reports_per_source),
-        )
-    total = sum(v for _, v, _ in contribs)
-    if total > source.remaining_aggregatable_budget:
-        return AggregatableResult(
-            "insufficientBudget", "trigger-aggregate-insufficient-budget", limit=str(65536)
-        )
-    name = _budget_name(source, trigger, now)
-    if name is not None and name in source.named_budgets and total > source.named_budgets[name]:
-        return AggregatableResult(
-            "insufficientNamedBudget",
-            "trigger-aggregate-insufficient-named-budget",
-            limit=str(source.named_budget_totals.get(name, source.named_budgets[name])),
-            name=name,
-        )
 
+    context_id = trigger.get("trigger_context_id")
     max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
     unconditional = is_unconditionally_sent(context_id, max_bytes)
     report_time = report_time_ms(ctx, now, unconditional, noise)
@@ -194,26 +173,53 @@ def attribute(
         destination_site=reg.context_site,
         context_site=reg.context_site,
     )
+    return AggregatableResult(
+        PENDING, report=report, dedup_key=dedup_key, budget_name=_budget_name(source, trigger, now)
+    )
+
+
+def store(
+    ctx: EngineContext, reg: Registration, source: StoredSource, pending: AggregatableResult
+) -> AggregatableResult:
+    """Stores a created report if the source's report count and budgets allow it."""
+    config = ctx.config
+    report = pending.report
+    assert report is not None and report.aggregatable is not None
+    data = report.aggregatable
+    context_id = data.trigger_context_id
+    if context_id is None and source.num_aggregatable_reports >= config.max_aggregatable_reports_per_source:
+        return AggregatableResult(
+            "excessiveReports",
+            "trigger-aggregate-excessive-reports",
+            limit=str(config.max_aggregatable_reports_per_source),
+        )
+    total = sum(v for _, v, _ in data.contributions)
+    if total > source.remaining_aggregatable_budget:
+        return AggregatableResult(
+            "insufficientBudget", "trigger-aggregate-insufficient-budget", limit=str(65536)
+        )
+    name = pending.budget_name
+    if name is not None and name in source.named_budgets and total > source.named_budgets[name]:
+        return AggregatableResult(
+            "insufficientNamedBudget",
+            "trigger-aggregate-insufficient-named-budget",
+            limit=str(source.named_budget_totals.get(name, source.named_budgets[name])),
+            name=name,
+        )
+
     ctx.storage.add_report(report)
     if context_id is None:
+        # A report with a trigger context ID is sent unconditionally and counts against nothing.
         source.num_aggregatable_reports += 1
-        ctx.storage.add_rate_limits(
-            [
-                rate_limits.attribution_record(
-                    ctx,
-                    reg,
-                    source,
-                    SCOPE_AGGREGATABLE_ATTRIBUTION,
-                    reg.context_site,
-                    report_id=report.report_id,
-                )
-            ]
+        record = rate_limits.attribution_record(
+            ctx, reg, source, SCOPE_AGGREGATABLE_ATTRIBUTION, reg.context_site, report_id=report.report_id
         )
+        ctx.storage.add_rate_limits([record])
     source.remaining_aggregatable_budget -= total
     if name is not None and name in source.named_budgets:
         source.named_budgets[name] -= total
-    if dedup_key is not None:
-        source.aggregatable_dedup_keys.append(dedup_key)
+    if pending.dedup_key is not None:
+        source.aggregatable_dedup_keys.append(pending.dedup_key)
     result = AggregatableResult("success", report=report)
     if data.debug_mode:
         result.debug_copy = R.Report(
@@ -221,8 +227,8 @@ def attribute(
             kind=R.AGGREGATABLE_DEBUG,
             url=R.report_url(source.reporting_origin, R.AGGREGATABLE_DEBUG),
             reporting_origin=source.reporting_origin,
-            report_time_ms=now,
-            trigger_time_ms=now,
+            report_time_ms=reg.time_ms,
+            trigger_time_ms=reg.time_ms,
             aggregatable=data,
             source_id=source.source_id,
             context_site=reg.context_site,

@@ -35,6 +35,13 @@ created, the scheduled ones and the immediate debug ones (whose ``report_time_ms
 ``now_ms``). All of them are kept in storage until delivered; aggregatable bodies are
 assembled at send time by :mod:`attribution_reporting.aggregatable_report`.
 
+``AttributionEngine(storage, config=..., rng=..., noise=True)``: with ``noise=False`` the
+engine behaves as Chromium's interop runner (``AttributionNoiseMode::kNone``): aggregatable
+reports are delayed by exactly ``aggregatable_report_min_delay + aggregatable_report_delay_span``
+and null aggregatable reports are made only for injected ``null_aggregatable_reports_days``
+(or when a trigger makes them certain). The event-level randomized response is drawn unless
+the response injects one (``randomized_response=None`` means truthful).
+
 Nothing here reads a clock, the network or global randomness: time is ``now_ms``,
 randomness is ``rng`` (``random()``, ``randrange()``, ``getrandbits()``).
 """

@@ -1,13 +1,16 @@
 """Event-level attribution of a trigger to its source (spec "trigger event-level attribution").
 
-The checks run in the spec's order; the first failure decides the status and the verbose
-debug type. A noised source answers "noised" after all checks pass, with no report, so the
-trigger cannot tell noise from an ordinary drop.
+Two phases, as Chromium runs them: :func:`create` checks what depends only on the trigger and
+the source (noise, filters, deduplication, trigger data, report window) and builds the
+report; after the trigger-wide reporting-origin limit, :func:`store` decides whether it may
+be stored (report count and replacement by priority, attribution rate limit, storage limit
+per destination). A source whose randomized response is empty answers "noised" after all
+checks pass, with no report, so noise looks like an ordinary drop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import rate_limits
@@ -18,6 +21,8 @@ from .event_level import WINDOW_NOT_STARTED, WINDOW_PASSED, match_trigger_data, 
 from .filters import matches
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
 
+PENDING = "pending"  # created, not yet stored
+
 
 @dataclass
 class EventResult:
@@ -27,7 +32,12 @@ class EventResult:
     body: dict[str, Any] | None = None  # the report body, for the types whose debug body it is
     report: R.Report | None = None
     debug_copy: R.Report | None = None
-    deleted_report_ids: list[str] = field(default_factory=list)
+    dedup_key: int | None = None
+    replaced_report_id: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING
 
 
 def source_matches(source: StoredSource, trigger_time_ms: int, filters: Any, not_filters: Any) -> bool:
@@ -41,10 +51,10 @@ def source_matches(source: StoredSource, trigger_time_ms: int, filters: Any, not
     )
 
 
-def attribute(
+def create(
     ctx: EngineContext, reg: Registration, trigger: dict[str, Any], source: StoredSource
 ) -> EventResult | None:
-    """Returns None when the trigger has no event-level part; mutates ``source``'s state."""
+    """The report this trigger would make, or why not; None without event-level data."""
     entries = trigger.get("event_trigger_data") or []
     if not entries:
         return None
@@ -70,15 +80,13 @@ def attribute(
     if window == WINDOW_PASSED:
         return EventResult("reportWindowPassed", "trigger-event-report-window-passed")
     report_time = source.event_report_window_ends_ms[int(window)]
-    priority = int(entry.get("priority", "0"))
     report_id = ctx.new_id()
-    tdk = trigger_debug_key(reg, trigger)
     body = report_body(
         source,
         report_id=report_id,
         trigger_data=trigger_data,
         scheduled_report_time_ms=report_time,
-        trigger_debug_key=tdk,
+        trigger_debug_key=trigger_debug_key(reg, trigger),
     )
     report = R.Report(
         report_id=report_id,
@@ -89,84 +97,87 @@ def attribute(
         trigger_time_ms=now,
         body=body,
         source_id=source.source_id,
-        priority=priority,
+        priority=int(entry.get("priority", "0")),
         destination_site=reg.context_site,
         context_site=reg.context_site,
     )
+    return EventResult(PENDING, body=body, report=report, dedup_key=dedup_key)
+
+
+def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: EventResult) -> EventResult:
+    """Stores a created report if the source's report count and the limits allow it."""
+    report = pending.report
+    assert report is not None
+    body = pending.body
     if not source.event_level_attributable:
         return EventResult("excessiveReports", "trigger-event-excessive-reports", body=body)
 
-    to_replace: R.Report | None = None
+    replaced: R.Report | None = None
     if source.num_event_reports >= source.max_event_level_reports:
         same_time = [
             r
             for r in ctx.storage.find_reports(source_id=source.source_id, kind=R.EVENT_LEVEL)
-            if r.report_time_ms == report_time
+            if r.report_time_ms == report.report_time_ms
         ]
         if not same_time:
+            # No report can ever be replaced again: the source is done at event level.
             source.event_level_attributable = False
-            ctx.storage.update_source(source)
             return EventResult("excessiveReports", "trigger-event-excessive-reports", body=body)
+        # Lowest priority, and among equals the most recent trigger, goes first.
         lowest = min(same_time, key=lambda r: (r.priority, -(r.trigger_time_ms or 0)))
-        if priority <= lowest.priority:
+        if report.priority <= lowest.priority:
             return EventResult("priorityTooLow", "trigger-event-low-priority", body=body)
-        to_replace = lowest
-
-    failure = rate_limits.attribution_check(ctx, reg, source, SCOPE_EVENT_ATTRIBUTION, reg.context_site)
-    if failure == "attributions":
-        return EventResult(
-            "excessiveAttributions",
-            "trigger-event-attributions-per-source-destination-limit",
-            limit=str(ctx.config.rate_limit_max_attributions),
-        )
-    if failure == "reporting-origins":
-        return EventResult(
-            "excessiveReportingOrigins",
-            "trigger-reporting-origin-limit",
-            limit=str(ctx.config.rate_limit_max_attribution_reporting_origins),
-        )
-    pending = ctx.storage.find_reports(kind=R.EVENT_LEVEL, destination_site=reg.context_site)
-    if len(pending) >= ctx.config.max_event_level_reports_per_destination:
-        return EventResult(
-            "noCapacityForConversionDestination",
-            "trigger-event-storage-limit",
-            limit=str(ctx.config.max_event_level_reports_per_destination),
-        )
+        replaced = lowest
+    else:
+        # A new report (not a replacement) must fit the attribution and storage limits.
+        if rate_limits.attributions_exceeded(ctx, reg, source, SCOPE_EVENT_ATTRIBUTION, reg.context_site):
+            return EventResult(
+                "excessiveAttributions",
+                "trigger-event-attributions-per-source-destination-limit",
+                limit=str(ctx.config.rate_limit_max_attributions),
+            )
+        pending_reports = ctx.storage.find_reports(kind=R.EVENT_LEVEL, destination_site=reg.context_site)
+        if len(pending_reports) >= ctx.config.max_event_level_reports_per_destination:
+            return EventResult(
+                "noCapacityForConversionDestination",
+                "trigger-event-storage-limit",
+                limit=str(ctx.config.max_event_level_reports_per_destination),
+            )
+        source.num_event_reports += 1
 
     result = EventResult("success")
-    if to_replace is not None:
-        ctx.storage.delete_reports([to_replace.report_id])
+    if replaced is not None:
+        ctx.storage.delete_reports([replaced.report_id])
         stale = [
             r.record_id
             for r in ctx.storage.find_rate_limits(source_id=source.source_id)
-            if r.report_id == to_replace.report_id
+            if r.report_id == replaced.report_id
         ]
         ctx.storage.delete_rate_limits(stale)
-        source.num_event_reports -= 1
         result.status = "successDroppedLowerPriority"
-        result.deleted_report_ids.append(to_replace.report_id)
+        result.replaced_report_id = replaced.report_id
+    if pending.dedup_key is not None:
+        source.event_dedup_keys.append(pending.dedup_key)
     if source.randomized_response is not None:
-        result.status, result.debug_type = "noised", "trigger-event-noise"
-    else:
-        ctx.storage.add_report(report)
-        record = rate_limits.attribution_record(
-            ctx, reg, source, SCOPE_EVENT_ATTRIBUTION, reg.context_site, report_id=report.report_id
+        # Noised (empty response): counted and deduplicated like a real report, never sent.
+        return EventResult("noised", "trigger-event-noise")
+
+    ctx.storage.add_report(report)
+    record = rate_limits.attribution_record(
+        ctx, reg, source, SCOPE_EVENT_ATTRIBUTION, reg.context_site, report_id=report.report_id
+    )
+    ctx.storage.add_rate_limits([record])
+    result.report = report
+    if "source_debug_key" in report.body:  # both debug keys set: the body carries them
+        result.debug_copy = R.Report(
+            report_id=ctx.new_id(),
+            kind=R.EVENT_LEVEL_DEBUG,
+            url=R.report_url(source.reporting_origin, R.EVENT_LEVEL_DEBUG),
+            reporting_origin=source.reporting_origin,
+            report_time_ms=reg.time_ms,
+            trigger_time_ms=reg.time_ms,
+            body=dict(report.body),
+            source_id=source.source_id,
+            context_site=reg.context_site,
         )
-        ctx.storage.add_rate_limits([record])
-        result.report = report
-        if source.debug_key is not None and tdk is not None:
-            result.debug_copy = R.Report(
-                report_id=ctx.new_id(),
-                kind=R.EVENT_LEVEL_DEBUG,
-                url=R.report_url(source.reporting_origin, R.EVENT_LEVEL_DEBUG),
-                reporting_origin=source.reporting_origin,
-                report_time_ms=now,
-                trigger_time_ms=now,
-                body=dict(body),
-                source_id=source.source_id,
-                context_site=reg.context_site,
-            )
-    source.num_event_reports += 1
-    if dedup_key is not None:
-        source.event_dedup_keys.append(dedup_key)
     return result

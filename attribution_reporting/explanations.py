@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-from .source_processing import EXPLANATIONS as SOURCE_EXPLANATIONS
+SOURCE_EXPLANATIONS = {
+    "success": "The source was stored and can be attributed to matching triggers.",
+    "successNoised": "The source was stored, but its event-level reports were replaced by a random response "
+    "(differential privacy noise), so real triggers will produce no event-level reports.",
+    "exceedsMaxTriggerStateCardinality": "The source was rejected: its trigger data, windows and report count "
+    "give more possible outputs than the browser allows.",
+    "exceedsMaxChannelCapacity": "The source was rejected: its event-level configuration would leak more "
+    "information (channel capacity) than the browser allows for this source type.",
+    "exceedsMaxEventStatesLimit": "The source was rejected: an event source has more trigger states than its "
+    "attribution scopes' max_event_states.",
+    "exceedsMaxScopesChannelCapacity": "The source was rejected: its attribution scopes would leak more "
+    "information than the browser allows.",
+    "insufficientSourceCapacity": "The source was rejected: this site already has the maximum number of "
+    "pending sources.",
+    "excessiveReportingOrigins": "The source was rejected: another origin of the same reporting site already "
+    "registered sources on this site today.",
+    "destinationReportingLimitReached": "The source was rejected: this reporting site registered too many "
+    "distinct destinations from this site within the last minute.",
+    "destinationPerDayReportingLimitReached": "The source was rejected: this reporting site registered too "
+    "many distinct destinations from this site today.",
+    "insufficientUniqueDestinationCapacity": "The source was rejected: its destinations would exceed the "
+    "number of distinct destinations pending sources may cover, and it has the lowest priority.",
+    "destinationGlobalLimitReached": "The source was dropped silently: too many distinct destinations were "
+    "registered from this site within the last minute.",
+    "excessiveSourceReportingOrigins": "The source was dropped silently: too many reporting origins registered "
+    "sources for this site and destination.",
+}
 
 EVENT_LEVEL = {
     "success": "an event-level report was scheduled for the end of the source's report window",

@@ -44,6 +44,8 @@ def _events(case: dict[str, Any]) -> list[tuple[int, int, str, Any]]:
         if "connection" in registration:
             events.append((time, len(events), "connection", bool(registration["connection"])))
             continue
+        if "registration_request" not in registration:
+            continue  # other browser events (e.g. "navigation") do not register anything
         request = registration["registration_request"]
         for hop in registration.get("responses", []):
             hop_time = int(hop.get("timestamp", time))

@@ -97,27 +97,35 @@ def attribution_record(
     )
 
 
-def attribution_check(
-    ctx: EngineContext, reg: Registration, source: StoredSource, scope: str, destination_site: str
-) -> str | None:
-    """The attribution rate limits for a new attribution of ``scope``; the failure or None.
-
-    Returns ``"attributions"`` when (source site, destination, reporting site) already has the
-    maximum attributions of this scope in the window, ``"reporting-origins"`` when a new
-    reporting origin would exceed the distinct-origin limit (shared by both scopes).
-    """
+def _attribution_records(
+    ctx: EngineContext, reg: Registration, source: StoredSource, destination_site: str
+) -> list[RateLimitRecord]:
     since = reg.time_ms - window_ms(ctx.config)
-    records = ctx.storage.find_rate_limits(
+    return ctx.storage.find_rate_limits(
         source_site=source.source_site, destination_site=destination_site, since_ms=since
     )
+
+
+def attributions_exceeded(
+    ctx: EngineContext, reg: Registration, source: StoredSource, scope: str, destination_site: str
+) -> bool:
+    """(source site, destination, reporting site) already has the maximum attributions of ``scope``."""
+    records = _attribution_records(ctx, reg, source, destination_site)
     count = sum(1 for r in records if r.scope == scope and r.reporting_site == source.reporting_site)
-    if count >= ctx.config.rate_limit_max_attributions:
-        return "attributions"
+    return count >= ctx.config.rate_limit_max_attributions
+
+
+def reporting_origins_exceeded(
+    ctx: EngineContext, reg: Registration, source: StoredSource, destination_site: str
+) -> bool:
+    """A new reporting origin would exceed the distinct origins attributing for (site, destination).
+
+    Shared by event-level and aggregatable attributions, and checked once per trigger.
+    """
+    records = _attribution_records(ctx, reg, source, destination_site)
     origins = {r.reporting_origin for r in records if r.scope in ATTRIBUTION_SCOPES}
     origins.add(source.reporting_origin)
-    if len(origins) > ctx.config.rate_limit_max_attribution_reporting_origins:
-        return "reporting-origins"
-    return None
+    return len(origins) > ctx.config.rate_limit_max_attribution_reporting_origins
 
 
 def purge(ctx: EngineContext, source_site: str, now_ms: int) -> None:

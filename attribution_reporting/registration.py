@@ -16,7 +16,7 @@ from typing import Any
 
 from . import reports as R
 from .context import EngineContext, Registration
-from .debug_reporting import header_error_report, verbose_report
+from .debug_reporting import header_error_report, os_delegated_reports
 from .explanations import source_explanation, trigger_explanation
 from .sites import InvalidURL, is_suitable_origin, origin_of, site_of
 from .source_processing import process_source
@@ -84,6 +84,8 @@ def header_text(value: Any) -> str:
     """A header as text: strings as they are, decoded JSON serialized as Chromium does (sorted keys)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("latin-1")
     return json.dumps(_as_chromium_value(value), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
@@ -243,7 +245,8 @@ def process_registration(
         outcome.explanation = (
             "The registration was handed to the operating system, which this browser does not have."
         )
-        outcome.reports = _os_debug_reports(ctx, reg, kind, result.value or [])
+        urls = [item["url"] for item in result.value or [] if item.get("debug_reporting")]
+        outcome.reports = [] if reg.fenced else os_delegated_reports(ctx, reg, kind.removeprefix("os-"), urls)
     return outcome
 
 
@@ -272,24 +275,3 @@ def _navigation_scopes_allowed(ctx: EngineContext, reg: Registration, value: dic
         return False
     seen.add(values)
     return True
-
-
-def _os_debug_reports(
-    ctx: EngineContext, reg: Registration, kind: str, items: list[dict[str, Any]]
-) -> list[R.Report]:
-    if reg.fenced:
-        return []
-    out = []
-    for item in items:
-        if not item.get("debug_reporting"):
-            continue
-        try:
-            origin = origin_of(item["url"])
-        except (InvalidURL, ValueError):
-            continue
-        if not is_suitable_origin(origin):
-            continue
-        body = {"context_site": reg.context_site, "registration_url": item["url"]}
-        target = Registration(**{**reg.__dict__, "reporting_origin": origin})
-        out.append(verbose_report(ctx, target, [{"type": f"{kind}-delegated", "body": body}]))
-    return out

@@ -23,9 +23,8 @@ def remove_sources(
     doomed_records: list[str] = []
     for source_id in ids:
         for report in ctx.storage.find_reports(source_id=source_id):
-            if report.kind == R.EVENT_LEVEL and (report.trigger_time_ms or 0) >= now_ms:
-                doomed_reports.append(report.report_id)
-            elif report.kind == R.AGGREGATABLE and all_aggregatable:
+            future_event = report.kind == R.EVENT_LEVEL and (report.trigger_time_ms or 0) >= now_ms
+            if future_event or (report.kind == R.AGGREGATABLE and all_aggregatable):
                 doomed_reports.append(report.report_id)
         for record in ctx.storage.find_rate_limits(source_id=source_id):
             if record.scope != SCOPE_SOURCE and (

@@ -45,34 +45,6 @@ STATUS_DEBUG_TYPES = {
     "excessiveSourceReportingOrigins": "source-reporting-origin-limit",
 }
 
-EXPLANATIONS = {
-    "success": "The source was stored and can be attributed to matching triggers.",
-    "successNoised": "The source was stored, but its event-level reports were replaced by a random response "
-    "(differential privacy noise), so real triggers will produce no event-level reports.",
-    "exceedsMaxTriggerStateCardinality": "The source was rejected: its trigger data, windows and report count "
-    "give more possible outputs than the browser allows.",
-    "exceedsMaxChannelCapacity": "The source was rejected: its event-level configuration would leak more "
-    "information (channel capacity) than the browser allows for this source type.",
-    "exceedsMaxEventStatesLimit": "The source was rejected: an event source has more trigger states than its "
-    "attribution scopes' max_event_states.",
-    "exceedsMaxScopesChannelCapacity": "The source was rejected: its attribution scopes would leak more "
-    "information than the browser allows.",
-    "insufficientSourceCapacity": "The source was rejected: this site already has the maximum number of "
-    "pending sources.",
-    "excessiveReportingOrigins": "The source was rejected: another origin of the same reporting site already "
-    "registered sources on this site today.",
-    "destinationReportingLimitReached": "The source was rejected: this reporting site registered too many "
-    "distinct destinations from this site within the last minute.",
-    "destinationPerDayReportingLimitReached": "The source was rejected: this reporting site registered too "
-    "many distinct destinations from this site today.",
-    "insufficientUniqueDestinationCapacity": "The source was rejected: its destinations would exceed the "
-    "number of distinct destinations pending sources may cover, and it has the lowest priority.",
-    "destinationGlobalLimitReached": "The source was dropped silently: too many distinct destinations were "
-    "registered from this site within the last minute.",
-    "excessiveSourceReportingOrigins": "The source was dropped silently: too many reporting origins registered "
-    "sources for this site and destination.",
-}
-
 
 @dataclass
 class SourceResult:
@@ -129,10 +101,9 @@ def build_source(ctx: EngineContext, reg: Registration, value: dict[str, Any]) -
     )
 
 
-def _fail(
-    ctx: EngineContext, reg: Registration, source: StoredSource, status: str, limit: Any = None
-) -> SourceResult:
-    reports = source_verbose(ctx, reg, source, STATUS_DEBUG_TYPES[status], limit=limit)
+def _fail(ctx: EngineContext, reg: Registration, source: StoredSource, status: str) -> SourceResult:
+    """Rejects the source: debug reports of the status's type (their limit comes from config)."""
+    reports = source_verbose(ctx, reg, source, STATUS_DEBUG_TYPES[status])
     reports += source_reports(ctx, reg, source, [STATUS_DEBUG_TYPES[status]], stored=False)
     return SourceResult(status, source, reports)
 
@@ -147,39 +118,22 @@ def process_source(ctx: EngineContext, reg: Registration, value: dict[str, Any])
         len(source.trigger_data), len(source.event_report_window_ends_ms), source.max_event_level_reports
     )
     if states > config.max_trigger_state_cardinality:
-        return _fail(
-            ctx, reg, source, "exceedsMaxTriggerStateCardinality", str(config.max_trigger_state_cardinality)
-        )
+        return _fail(ctx, reg, source, "exceedsMaxTriggerStateCardinality")
     capacity = channel_capacity(states, source.event_level_epsilon)
     if capacity > config.channel_capacity_limit(source.source_type):
-        return _fail(
-            ctx, reg, source, "exceedsMaxChannelCapacity", config.channel_capacity_limit(source.source_type)
-        )
+        return _fail(ctx, reg, source, "exceedsMaxChannelCapacity")
     scopes = source.attribution_scopes
     if scopes is not None:
         if source.source_type == "event" and states > scopes["max_event_states"]:
-            return _fail(ctx, reg, source, "exceedsMaxEventStatesLimit", str(scopes["max_event_states"]))
+            return _fail(ctx, reg, source, "exceedsMaxEventStatesLimit")
         scopes_capacity = scopes_channel_capacity(states, scopes["max_event_states"], scopes["limit"])
         if scopes_capacity > config.scopes_channel_capacity_limit(source.source_type):
-            return _fail(
-                ctx,
-                reg,
-                source,
-                "exceedsMaxScopesChannelCapacity",
-                config.scopes_channel_capacity_limit(source.source_type),
-            )
+            return _fail(ctx, reg, source, "exceedsMaxScopesChannelCapacity")
 
     # Randomized response (an injected one replaces the draw).
     source.randomized_trigger_rate = pick_rate(states, source.event_level_epsilon)
     if reg.randomized_response_given:
-        response = (
-            None
-            if reg.randomized_response is None
-            else [
-                FakeReport(int(f["trigger_data"]), int(f["report_window_index"]))
-                for f in reg.randomized_response
-            ]
-        )
+        response = _injected_response(source, reg.randomized_response)
     else:
         response = randomized_response(
             sorted(source.trigger_data),
@@ -203,43 +157,19 @@ def process_source(ctx: EngineContext, reg: Registration, value: dict[str, Any])
         ctx.storage.delete_sources(expired)
     pending = [s for s in of_origin if s.expiry_time_ms > now and s.active]
     if len(pending) >= config.max_sources_per_origin:
-        return _fail(ctx, reg, source, "insufficientSourceCapacity", str(config.max_sources_per_origin))
+        return _fail(ctx, reg, source, "insufficientSourceCapacity")
 
     records = ctx.storage.find_rate_limits(source_site=source.source_site)
     if rate_limits.reporting_origin_per_site_exceeded(ctx, reg, records):
-        return _fail(
-            ctx,
-            reg,
-            source,
-            "excessiveReportingOrigins",
-            str(config.rate_limit_max_reporting_origins_per_source_reporting_site),
-        )
+        return _fail(ctx, reg, source, "excessiveReportingOrigins")
     hit = destination_limits.time_based(ctx, reg, source, records)
     if hit == destination_limits.HIT_REPORTING:
-        return _fail(
-            ctx,
-            reg,
-            source,
-            "destinationReportingLimitReached",
-            str(config.max_destinations_per_rate_limit_window_reporting_site),
-        )
+        return _fail(ctx, reg, source, "destinationReportingLimitReached")
     if destination_limits.per_day_exceeded(ctx, reg, source, records):
-        return _fail(
-            ctx,
-            reg,
-            source,
-            "destinationPerDayReportingLimitReached",
-            str(config.max_destinations_per_reporting_site_per_day),
-        )
+        return _fail(ctx, reg, source, "destinationPerDayReportingLimitReached")
     unexpired = destination_limits.unexpired(ctx, reg, source, records)
     if unexpired.rejected:
-        return _fail(
-            ctx,
-            reg,
-            source,
-            "insufficientUniqueDestinationCapacity",
-            str(config.max_destinations_per_source_site_reporting_site),
-        )
+        return _fail(ctx, reg, source, "insufficientUniqueDestinationCapacity")
     replaced = bool(unexpired.source_ids_to_delete)
     if replaced:
         remove_sources(ctx, unexpired.source_ids_to_delete, now, all_aggregatable=True)
@@ -264,8 +194,7 @@ def process_source(ctx: EngineContext, reg: Registration, value: dict[str, Any])
         reports += _fake_reports(ctx, reg, source, response)
         if response:
             source.event_level_attributable = False
-    limit = config.max_destinations_per_source_site_reporting_site if replaced else None
-    debug = source_verbose(ctx, reg, source, STATUS_DEBUG_TYPES[status], destination_limit_replaced=limit)
+    debug = source_verbose(ctx, reg, source, STATUS_DEBUG_TYPES[status], destination_limit_replaced=replaced)
     types = [STATUS_DEBUG_TYPES[status]] + (["source-destination-limit-replaced"] if replaced else [])
     debug += source_reports(ctx, reg, source, types, stored=True)
     ctx.storage.add_source(source)
@@ -274,13 +203,31 @@ def process_source(ctx: EngineContext, reg: Registration, value: dict[str, Any])
     return SourceResult(status, source, reports + debug, stored=True)
 
 
+def _injected_response(source: StoredSource, raw: Any) -> list[FakeReport] | None:
+    """A test's randomized response, checked against the source it is for."""
+    if raw is None:
+        return None
+    try:
+        fakes = [FakeReport(int(f["trigger_data"]), int(f["report_window_index"])) for f in raw]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            "randomized_response must be a list of {trigger_data, report_window_index}"
+        ) from None
+    windows = len(source.event_report_window_ends_ms)
+    if len(fakes) > source.max_event_level_reports:
+        raise ValueError("randomized_response has more reports than the source's max_event_level_reports")
+    for fake in fakes:
+        if fake.trigger_data not in source.trigger_data or not 0 <= fake.report_window_index < windows:
+            raise ValueError(f"randomized_response entry {fake} does not fit the source's trigger states")
+    return fakes
+
+
 def _hidden(
     ctx: EngineContext, reg: Registration, source: StoredSource, status: str, replaced: bool
 ) -> SourceResult:
     """A drop the reporting origin must not see: debug reports say success (or noised)."""
-    limit = ctx.config.max_destinations_per_source_site_reporting_site if replaced else None
     debug_type = STATUS_DEBUG_TYPES[status]
-    reports = source_verbose(ctx, reg, source, debug_type, destination_limit_replaced=limit)
+    reports = source_verbose(ctx, reg, source, debug_type, destination_limit_replaced=replaced)
     types = [debug_type] + (["source-destination-limit-replaced"] if replaced else [])
     reports += source_reports(ctx, reg, source, types, stored=False)
     return SourceResult(status, source, reports)

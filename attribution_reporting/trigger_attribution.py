@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import aggregatable_attribution, event_attribution
+from . import aggregatable_attribution, event_attribution, rate_limits
 from . import reports as R
 from .aggregatable_debug_glue import trigger_reports
 from .context import EngineContext, Registration
 from .debug_reporting import trigger_debug_key, trigger_item, trigger_verbose
 from .null_reports import null_report_data, null_reports
 from .storage import StoredSource
+
+ORIGIN_LIMIT = "trigger-reporting-origin-limit"
 
 
 @dataclass
@@ -127,7 +129,7 @@ def process_trigger(
         status = "noMatchingSources" if source is None else "noMatchingSourceFilterData"
         matched = source if source is not None else None
         reports = trigger_verbose(
-            ctx, reg, trigger, matched, [trigger_item(reg, trigger, debug_type, matched)]
+            ctx, reg, trigger, matched, [trigger_item(ctx, reg, trigger, debug_type, matched)]
         )
         reports += trigger_reports(ctx, reg, trigger, matched, [debug_type])
         if matched is not None:
@@ -146,8 +148,25 @@ def process_trigger(
             other.active = False
             ctx.storage.update_source(other)
 
-    event = event_attribution.attribute(ctx, reg, trigger, source)
-    aggregatable = aggregatable_attribution.attribute(ctx, reg, trigger, source, noise=noise)
+    event = event_attribution.create(ctx, reg, trigger, source)
+    aggregatable = aggregatable_attribution.create(ctx, reg, trigger, source, noise=noise)
+    event_pending = event is not None and event.pending
+    aggregatable_pending = aggregatable is not None and aggregatable.pending
+    if (event_pending or aggregatable_pending) and rate_limits.reporting_origins_exceeded(
+        ctx, reg, source, reg.context_site
+    ):
+        # Checked once for the trigger; it replaces only the outcomes still pending.
+        limit = str(ctx.config.rate_limit_max_attribution_reporting_origins)
+        if event_pending:
+            event = event_attribution.EventResult("excessiveReportingOrigins", ORIGIN_LIMIT, limit=limit)
+        if aggregatable_pending:
+            aggregatable = aggregatable_attribution.AggregatableResult(
+                "excessiveReportingOrigins", ORIGIN_LIMIT, limit=limit
+            )
+    if event is not None and event.pending:
+        event = event_attribution.store(ctx, reg, source, event)
+    if aggregatable is not None and aggregatable.pending:
+        aggregatable = aggregatable_attribution.store(ctx, reg, source, aggregatable)
 
     items: list[dict[str, Any]] = []
     types: list[str] = []
@@ -155,18 +174,24 @@ def process_trigger(
         types.append(event.debug_type)
         items.append(
             trigger_item(
+                ctx,
                 reg,
                 trigger,
                 event.debug_type,
                 source,
-                limit=event.limit,
-                body=_strip(event.body) if event.body is not None else None,
+                event_report_body=_strip(event.body) if event.body is not None else None,
             )
         )
     if aggregatable is not None and aggregatable.debug_type:
         types.append(aggregatable.debug_type)
         item = trigger_item(
-            reg, trigger, aggregatable.debug_type, source, limit=aggregatable.limit, name=aggregatable.name
+            ctx,
+            reg,
+            trigger,
+            aggregatable.debug_type,
+            source,
+            budget_name=aggregatable.name,
+            budget_limit=int(aggregatable.limit) if aggregatable.name is not None else None,
         )
         if item not in items:
             items.append(item)

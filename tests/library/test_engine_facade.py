@@ -239,3 +239,17 @@ def test_random_noise_is_drawn_from_the_injected_rng(seed: int) -> None:
     first, second = outcomes(seed), outcomes(seed)
     assert first == second
     assert "successNoised" in first  # epsilon 0 -> pick rate 1
+
+
+def test_injected_randomized_response_must_fit_the_source() -> None:
+    engine = _engine()
+    with pytest.raises(ValueError, match="randomized_response"):
+        engine.handle_response(
+            RegistrationRequest("https://news.test", eligible="navigation-source"),
+            RegistrationResponse(
+                "https://adtech.test/",
+                {SOURCE: '{"destination":"https://shop.test"}'},
+                randomized_response=[{"trigger_data": 1, "report_window_index": 3}],
+            ),
+            0,
+        )

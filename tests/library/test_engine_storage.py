@@ -74,6 +74,11 @@ def test_lookups_are_by_index_and_return_copies() -> None:
     storage.update_source(copy)
     assert storage.get_source("a").num_event_reports == 3
 
+    copy.filter_data["k"] = ["v"]
+    copy.event_dedup_keys.append(1)
+    assert storage.get_source("a").filter_data == {}
+    assert storage.get_source("a").event_dedup_keys == [2**64 - 1]
+
     copy.destination_sites = ["https://d9.test"]
     storage.update_source(copy)
     assert storage.find_sources(destination_site="https://d1.test") == []

@@ -19,7 +19,18 @@ KNOWN_FAILURES = json.loads((Path(__file__).parent / "interop_known_failures.jso
 
 CASES = [p for p in vector_files("interop") if p.name != "default_config.json"]
 
-STORAGE_FACTORIES = {"memory": MemoryStorage}
+
+def _database_storage():
+    from browser.storage import DatabaseStorage
+
+    return DatabaseStorage()
+
+
+# name -> (factory, marks): the database implementation runs in a Django test transaction.
+STORAGE_FACTORIES = {
+    "memory": (MemoryStorage, []),
+    "database": (_database_storage, [pytest.mark.django_db]),
+}
 
 
 def _canonical(value):
@@ -47,15 +58,15 @@ def _params():
         marks = []
         if path.name in KNOWN_FAILURES:
             marks.append(pytest.mark.xfail(reason=KNOWN_FAILURES[path.name], strict=True))
-        for name in STORAGE_FACTORIES:
-            out.append(pytest.param(path, name, marks=marks, id=f"{path.stem}-{name}"))
+        for name, (_factory, storage_marks) in STORAGE_FACTORIES.items():
+            out.append(pytest.param(path, name, marks=marks + storage_marks, id=f"{path.stem}-{name}"))
     return out
 
 
 @pytest.mark.parametrize(("path", "storage_name"), _params())
 def test_interop_case(path: Path, storage_name: str) -> None:
     case = load_jsonc(path)
-    output = run(case, storage_factory=STORAGE_FACTORIES[storage_name])
+    output = run(case, storage_factory=STORAGE_FACTORIES[storage_name][0])
     assert _collection(output["reports"]) == _collection(case["output"]["reports"])
     if "unparsable_registrations" in case["output"]:
         assert output["unparsable_registrations"] == case["output"]["unparsable_registrations"]
@@ -66,3 +77,51 @@ def test_every_case_is_collected() -> None:
         pytest.skip("interop vectors not found (set ARA_VECTORS_DIR)")
     names = {p.name for p in CASES}
     assert set(KNOWN_FAILURES) <= names, "a known failure names a file that is not in the suite"
+
+
+def test_command_line_prints_each_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from attribution_reporting.interop import main
+
+    case = tmp_path / "case.json"
+    case.write_text(
+        """{
+  // a comment; the URLs below hold "//" inside strings
+  "input": {"registrations": [
+    {"timestamp": "0",
+     "registration_request": {"context_origin": "https://source.test",
+                              "Attribution-Reporting-Eligible": "event-source"},
+     "responses": [{"url": "https://reporter.test/s",
+                    "response": {"Attribution-Reporting-Register-Source":
+                                 {"destination": "https://d.test", "source_event_id": "1"}}}]},
+    {"timestamp": "1",
+     "registration_request": {"context_origin": "https://d.test"},
+     "responses": [{"url": "https://reporter.test/t",
+                    "response": {"Attribution-Reporting-Register-Trigger": {"event_trigger_data": [{}]}}}]},
+    {"timestamp": "2",
+     "registration_request": {"context_origin": "https://d.test"},
+     "responses": [{"url": "https://reporter.test/t",
+                    "response": {"Attribution-Reporting-Register-Trigger": {"event_trigger_data": {}}}}]}
+  ]}
+}""",
+        encoding="utf-8",
+    )
+    assert main([str(case)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    [report] = printed["reports"]
+    assert (
+        report["report_url"]
+        == "https://reporter.test/.well-known/attribution-reporting/report-event-attribution"
+    )
+    assert report["report_time"] == "2592000000"
+    assert printed["unparsable_registrations"] == [{"time": "2", "type": "trigger"}]
+
+
+def test_command_line_reports_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from attribution_reporting.interop import main
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main([str(bad), str(tmp_path / "missing.json")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "missing.json" in err
+    assert main([]) == 2
