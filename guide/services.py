@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from . import selectors, steps
 from .models import WorkerHeartbeat
 
 ALIVE_WITHIN = timedelta(seconds=45)
@@ -50,3 +53,62 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
         broker_kind=settings.BROKER.kind,
         broker_explanation=settings.BROKER.explanation,
     )
+
+
+# --- The workshop: live step checks and the reset for the next attendee ---------------------------------
+
+# Each party's clear_all_data(), in the order the reset runs them (the browser first, so nothing it
+# still holds is delivered to an ad tech that was just emptied).
+RESET_TARGETS: tuple[tuple[str, str], ...] = (
+    ("browser", "browser.services"),
+    ("adtech", "adtech.services"),
+    ("aggregation", "aggregation.services"),
+    ("advertiser", "advertiser.services"),
+)
+
+
+def workshop_status(flags: dict) -> dict:
+    """The seven steps with live checks, and whether each party could be asked."""
+    browser = selectors.browser_summary()
+    adtech = selectors.adtech_summary()
+    aggregation = selectors.aggregation_summary()
+    items = steps.evaluate(browser, adtech, aggregation, flags)
+    return {
+        "steps": items,
+        "done": sum(1 for s in items if s["done"]),
+        "total": len(items),
+        "parties": {
+            "browser": browser.as_dict(),
+            "adtech": adtech.as_dict(),
+            "aggregation": aggregation.as_dict(),
+        },
+    }
+
+
+def mark_internals_visited(session) -> None:
+    session[steps.INTERNALS_VISITED] = True
+
+
+def reset_all(session) -> dict[str, dict]:
+    """Clears every party's data; a party whose clear is missing or fails is reported, not fatal."""
+    results: dict[str, dict] = {}
+    for party, module_name in RESET_TARGETS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            results[party] = {"cleared": False, "error": f"{module_name} is not available ({exc})"}
+            continue
+        clear = getattr(module, "clear_all_data", None)
+        if clear is None:
+            results[party] = {"cleared": False, "error": f"{module_name}.clear_all_data() does not exist yet"}
+            continue
+        try:
+            with transaction.atomic():
+                detail = clear()
+        except Exception as exc:
+            results[party] = {"cleared": False, "error": f"{module_name}.clear_all_data() failed: {exc}"}
+            continue
+        results[party] = {"cleared": True, "detail": detail if isinstance(detail, dict) else None}
+    session.pop(steps.INTERNALS_VISITED, None)
+    results["guide"] = {"cleared": True, "detail": {"progress": "forgotten"}}
+    return results

@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("worker/status", views.worker_status, name="worker-status"),
     path("worker/ping", views.worker_ping, name="worker-ping"),
+    path("steps.json", views.steps, name="steps"),
+    path("go/internals", views.go_internals, name="go-internals"),
+    path("reset", views.reset, name="reset"),
     *common_patterns(),
 ]

@@ -1,14 +1,24 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from config.hosts import party_url
 
 from . import services, tasks
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "guide/home.html", {"worker": services.worker_status()})
+    return render(
+        request,
+        "guide/home.html",
+        {
+            "worker": services.worker_status(),
+            "workshop": services.workshop_status(request.session),
+            "reset": request.session.pop("guide_reset_result", None),
+        },
+    )
 
 
 @require_GET
@@ -25,3 +35,26 @@ def worker_ping(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # broker down: say so rather than fail
         return JsonResponse({"queued": False, "error": f"Could not reach the broker: {exc}"}, status=503)
     return JsonResponse({"queued": True})
+
+
+@require_GET
+def steps(request: HttpRequest) -> JsonResponse:
+    """The workshop steps with their live checks; the guide page polls it."""
+    return JsonResponse(services.workshop_status(request.session))
+
+
+@require_GET
+def go_internals(request: HttpRequest) -> HttpResponse:
+    """Records that the attendee opened attribution internals (step 4), then goes there."""
+    services.mark_internals_visited(request.session)
+    return redirect(party_url("browser", "/"))
+
+
+@require_POST
+def reset(request: HttpRequest) -> HttpResponse:
+    """Clears every party's data for the next attendee."""
+    results = services.reset_all(request.session)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"results": results})
+    request.session["guide_reset_result"] = results
+    return redirect("home")

@@ -6,5 +6,8 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("articles/<slug:slug>/", views.article, name="article"),
+    path("ways/", views.ways, name="ways"),
+    path("ways/<slug:slug>/", views.way, name="way"),
     *common_patterns(),
 ]

@@ -1,0 +1,224 @@
+"""The workshop's seven steps: what to do, what goes over the wire and why, and when each is done.
+
+``evaluate`` turns the parties' state into a live check per step; the words are here so the page and the
+JSON endpoint say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config.hosts import party_url
+
+from .selectors import PartyState, number, number_map, sum_counts
+
+INTERNALS_VISITED = "guide_visited_internals"
+# The reports a conversion is for; debug reports and debug copies are counted apart.
+ATTRIBUTION_KINDS = ("event-level", "aggregatable")
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    done: bool
+    status: str
+    partial: bool = False
+
+
+def _links(step: int) -> list[dict[str, str]]:
+    news, adtech = party_url("publisher"), party_url("adtech")
+    links = {
+        1: [
+            ("The Daily Byte's front page (its ads are seen as the page loads)", news),
+            (
+                "<img attributionsrc>: a view source, step by step",
+                party_url("publisher", "/ways/image-view/"),
+            ),
+            ("Every way to register a source", party_url("publisher", "/ways/")),
+        ],
+        2: [
+            ("Click the tent ad on the front page", news),
+            (
+                "<a attributionsrc>: a click source, step by step",
+                party_url("publisher", "/ways/anchor-click/"),
+            ),
+            ("A redirect chain to a second ad tech", party_url("publisher", "/ways/redirect-chain/")),
+        ],
+        3: [
+            (
+                "The Ridgeline 2-Person Tent at Trailhead Outfitters",
+                party_url("advertiser", "/products/tent-2p"),
+            ),
+            ("Your cart", party_url("advertiser", "/cart/")),
+        ],
+        4: [("Open attribution internals", "/go/internals")],
+        5: [("Attribution internals: clock and send now", party_url("browser"))],
+        6: [("The ad tech's dashboard", adtech)],
+        7: [
+            ("Summary reports at the ad tech", party_url("adtech", "/summaries/")),
+            ("The aggregation service", party_url("aggregation")),
+        ],
+    }[step]
+    return [{"label": label, "url": url} for label, url in links]
+
+
+STEPS: tuple[dict[str, str], ...] = (
+    {
+        "key": "view",
+        "title": "See an ad (a view source)",
+        "todo": "Open The Daily Byte. The ads on its pages come from the ad tech in cross-site frames; as a frame "
+        "loads, its <code>&lt;img attributionsrc&gt;</code> registers a <em>view</em>.",
+        "wire": "The browser requests <code>adtech.localhost/register/source?…&amp;type=view</code> with "
+        "<code>Attribution-Reporting-Eligible: event-source, trigger</code> and "
+        "<code>Attribution-Reporting-Support: web</code>. The ad tech answers "
+        '<code>Attribution-Reporting-Register-Source: {"destination": "http://shop.localhost", '
+        '"source_event_id": …, "filter_data": {"product_category": ["tents"]}, "aggregation_keys": '
+        "{…}}</code>.",
+        "why": "The source is stored in the browser, not at the ad tech: nothing leaves the device. An image "
+        "could be an ad or a conversion pixel, so the browser offers both and the server's header decides. A "
+        "view (event source) can later make one event-level report with one bit of trigger data.",
+    },
+    {
+        "key": "click",
+        "title": "Click an ad (a navigation source)",
+        "todo": "Click the tent ad. Its link has <code>attributionsrc</code>, so while the browser navigates to "
+        "the shop it asks the ad tech to register a <em>click</em>.",
+        "wire": "A background request to <code>…/register/source?…&amp;type=click</code> carries "
+        "<code>Attribution-Reporting-Eligible: navigation-source</code>; the answer's "
+        "<code>Attribution-Reporting-Register-Source</code> becomes a navigation source.",
+        "why": "Navigation sources need a real click (transient user activation), so a script cannot fake them. "
+        "They are worth more: up to 3 event-level reports, 3 bits of trigger data each, sent at the end of "
+        "report windows at 2 days, 7 days and 30 days.",
+    },
+    {
+        "key": "convert",
+        "title": "Convert at the shop (triggers)",
+        "todo": "At Trailhead Outfitters, view the tent (a conversion pixel), add it to the cart "
+        "(<code>fetch</code>) and buy it: the thank-you page registers the purchase with "
+        "<code>&lt;script attributionsrc&gt;</code>.",
+        "wire": "Each request carries <code>Attribution-Reporting-Eligible: trigger</code> (or "
+        "<code>event-source, trigger</code> for the pixel and the script); the ad tech answers "
+        "<code>Attribution-Reporting-Register-Trigger</code> with <code>event_trigger_data</code>, "
+        "<code>filters</code> (<code>product_category</code>), <code>aggregatable_trigger_data</code>, "
+        "<code>aggregatable_values</code> (the order value, scaled) and a <code>deduplication_key</code> made "
+        "from the order id.",
+        "why": "The browser looks for a source whose destination is the shop's site and whose "
+        "<code>filter_data</code> matches the trigger's filters, picks the one with the highest priority (then "
+        "the most recent), and schedules an event-level and an aggregatable report. Buying boots after a tent "
+        "ad makes no report: the filters do not match.",
+    },
+    {
+        "key": "internals",
+        "title": "Look at attribution internals",
+        "todo": "Open the simulated browser's attribution internals: the sources, the trigger registrations "
+        "with their outcome, and the reports waiting to be sent.",
+        "wire": "Nothing: this is the browser's own state. Event-level reports wait for the end of their report "
+        "window; aggregatable reports wait a random delay of up to 10 minutes.",
+        "why": "The delays and the noise (randomized response on event-level reports, encryption of "
+        "aggregatable ones) are what stop a report from being tied to one visit.",
+    },
+    {
+        "key": "deliver",
+        "title": "Advance the clock, or send now",
+        "todo": "On the internals page, move the virtual clock to the next report time (or a day on), or press "
+        "“send now” on a report, so you need not wait days.",
+        "wire": "The browser POSTs JSON, without cookies, to the reporting origin's <code>/.well-known/"
+        "attribution-reporting/report-event-attribution</code> (<code>attribution_destination</code>, "
+        "<code>source_event_id</code>, <code>trigger_data</code>, <code>randomized_trigger_rate</code>, …) and "
+        "<code>/report-aggregate-attribution</code> (<code>shared_info</code> and an HPKE-encrypted "
+        "<code>payload</code> per aggregation service).",
+        "why": "Reports go to the ad tech that registered the source (the reporting origin), never to the "
+        "publisher or the advertiser.",
+    },
+    {
+        "key": "reports",
+        "title": "See the reports at the ad tech",
+        "todo": "Open the ad tech's dashboard: an event-level report and an aggregatable report, decoded, with "
+        "the campaign they belong to.",
+        "wire": "The ad tech stored each body before answering 200, then a Celery worker validated it, dropped "
+        "duplicates by <code>report_id</code>, decoded <code>source_event_id</code> back to the campaign and "
+        "kept the encrypted aggregatable payloads for batching.",
+        "why": "The event-level report tells the ad tech <em>which ad</em> led to a conversion, with a few noisy "
+        "bits about it; the aggregatable report can only be read in aggregate, by the aggregation service.",
+    },
+    {
+        "key": "summary",
+        "title": "Get a summary report",
+        "todo": "At the ad tech, create a summary report: it batches the aggregatable reports and asks the "
+        "aggregation service to aggregate them.",
+        "wire": "The ad tech writes the reports as an Avro batch with an output domain (the buckets it wants) "
+        "and calls <code>createJob</code>; the aggregation service decrypts each payload with the coordinator's "
+        "private key, sums the values per bucket and adds discrete Laplace noise.",
+        "why": "Noise of the same size is added to every bucket, so large sums are accurate and one person's "
+        "contribution is hidden; a batch can be aggregated only once, so the noise cannot be averaged away.",
+    },
+)
+
+
+def _check(
+    index: int, browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict
+) -> StepCheck:
+    b, a, g = browser.data, adtech.data, aggregation.data
+    if index == 1:
+        n = number(b, "sources", "event")
+        return StepCheck(n > 0, f"{n} view source{'s' if n != 1 else ''} in the browser")
+    if index == 2:
+        n = number(b, "sources", "navigation")
+        return StepCheck(n > 0, f"{n} click source{'s' if n != 1 else ''} in the browser")
+    if index == 3:
+        triggers = number(b, "trigger_registrations")
+        reports = sum(sum_counts(number_map(b, "reports", kind)) for kind in ATTRIBUTION_KINDS)
+        return StepCheck(
+            triggers > 0 and reports > 0,
+            f"{triggers} trigger registration{'s' if triggers != 1 else ''}, {reports} attribution report"
+            f"{'s' if reports != 1 else ''} made",
+            partial=triggers > 0 and reports == 0,
+        )
+    if index == 4:
+        return StepCheck(
+            bool(flags.get(INTERNALS_VISITED)), "opened" if flags.get(INTERNALS_VISITED) else "not yet"
+        )
+    if index == 5:
+        # Debug reports go out at once; the step is about the attribution reports that wait for their time.
+        sent = sum(number(b, "reports", kind, "sent") for kind in ATTRIBUTION_KINDS)
+        pending = sum(number(b, "reports", kind, "pending") for kind in ATTRIBUTION_KINDS)
+        return StepCheck(
+            sent > 0, f"{sent} attribution report{'s' if sent != 1 else ''} sent, {pending} pending"
+        )
+    if index == 6:
+        event = number(a, "reports_by_kind", "event-level")
+        agg = number(a, "reports_by_kind", "aggregatable")
+        return StepCheck(
+            event > 0 and agg > 0,
+            f"{event} event-level and {agg} aggregatable report{'s' if agg != 1 else ''} received",
+            partial=(event > 0) != (agg > 0),
+        )
+    succeeded = number(g, "succeeded")
+    return StepCheck(succeeded > 0, f"{succeeded} summary report{'s' if succeeded != 1 else ''} made")
+
+
+_DEPENDS = {1: "browser", 2: "browser", 3: "browser", 4: None, 5: "browser", 6: "adtech", 7: "aggregation"}
+
+
+def evaluate(
+    browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every step with its live check, its links and its explanation."""
+    states = {"browser": browser, "adtech": adtech, "aggregation": aggregation}
+    result = []
+    for index, step in enumerate(STEPS, start=1):
+        check = _check(index, browser, adtech, aggregation, flags)
+        depends = _DEPENDS[index]
+        error = states[depends].error if depends else None
+        result.append(
+            {
+                "number": index,
+                **step,
+                "done": check.done,
+                "partial": check.partial,
+                "status": check.status if not error else f"cannot check yet: {error}",
+                "error": error,
+                "links": _links(index),
+            }
+        )
+    return result

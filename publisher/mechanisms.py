@@ -1,0 +1,304 @@
+"""The ways a page registers an attribution source, one teaching page each.
+
+Each mechanism carries the exact markup the page uses; the page shows that same string, so what a person
+reads is what ran. URLs are built per request, because the host names and port come from settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode
+
+from config.hosts import alias_origin, party_url
+
+TENT_CAMPAIGN = "trail-tents"
+TENT_CREATIVE = "tent-leaderboard"
+TENT_SKU = "tent-2p"
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    slug: str
+    title: str
+    element: str
+    source_type: str  # "navigation" or "event"
+    eligible: str  # the Attribution-Reporting-Eligible value the browser sends
+    what: str
+    why: str
+    next_step: str
+    markup: str
+    registers: tuple[str, ...]  # the URLs that register, in order
+    hint: str = ""  # what the person sees (or does not) in the demo box
+
+
+def source_url(
+    *,
+    source_type: str,
+    campaign: str = TENT_CAMPAIGN,
+    creative: str = TENT_CREATIVE,
+    chain: str | None = None,
+    partner: bool = False,
+) -> str:
+    """The ad tech's source registration endpoint (the contract's ``/register/source``)."""
+    params = {
+        "campaign": campaign,
+        "creative": creative,
+        "type": "click" if source_type == "navigation" else "view",
+    }
+    if chain:
+        params["chain"] = chain
+    path = "/register/source?" + urlencode(params)
+    if partner:
+        return alias_origin("adtech", "partner.adtech") + path
+    return party_url("adtech", path)
+
+
+def product_url(sku: str = TENT_SKU) -> str:
+    return party_url("advertiser", f"/products/{sku}")
+
+
+CLICK_WHY = (
+    "A navigation source is registered when the person goes from the ad to the advertiser's site, so the "
+    "browser sends <code>navigation-source</code> and stores the source only if the navigation followed a real "
+    "click (transient user activation): a script cannot fake a click source. Clicks are worth more than views: "
+    "up to 3 event-level reports with 3 bits of trigger data each."
+)
+VIEW_WHY = (
+    "An image or a script on a page could be an ad being seen (a view source) or a conversion pixel (a "
+    "trigger), so the browser says both are acceptable (<code>event-source, trigger</code>) and the server "
+    "chooses by the header it answers. The ad tech answers a source here. A view source gives at most 1 "
+    "event-level report with 1 bit of trigger data."
+)
+SAME_SITE_LIMIT = (
+    " Here the partner, <code>partner.adtech.localhost</code>, is on the same <em>site</em> as the ad tech "
+    "(<code>adtech.localhost</code>), and Chrome lets only one reporting origin per reporting site register "
+    "sources for one publisher site per day (so an ad tech cannot multiply its reports over subdomains). So "
+    "whichever of the two registers second today is refused with <code>excessiveReportingOrigins</code>: "
+    "watch for it in the panel. A partner on a site of its own would keep its source."
+)
+
+
+BUY_NEXT = (
+    "Now buy a tent at Trailhead Outfitters: the Ridgeline 2-Person Tent is in the tents category, which the "
+    "source's <code>filter_data</code> names, so the purchase will be attributed to this source."
+)
+
+
+def _a_click() -> Mechanism:
+    url = source_url(source_type="navigation")
+    markup = (
+        f'<a href="{escape(product_url())}"\n'
+        f'   attributionsrc="{escape(url)}"\n'
+        '   target="_blank">Ridgeline 2-Person Tent: $249 at Trailhead Outfitters</a>'
+    )
+    return Mechanism(
+        slug="anchor-click",
+        title="A click on a link: <a attributionsrc>",
+        element="<a attributionsrc>",
+        source_type="navigation",
+        eligible="navigation-source",
+        what="A plain link to the shop with an <code>attributionsrc</code> attribute. When the person clicks, "
+        "the browser makes a background request to each URL in the attribute while it navigates to the "
+        "shop; the ad tech answers that request with <code>Attribution-Reporting-Register-Source</code>.",
+        why=CLICK_WHY,
+        next_step=BUY_NEXT + " The shop opens in a new tab so this panel stays in view.",
+        markup=markup,
+        registers=(url,),
+    )
+
+
+def _window_open() -> Mechanism:
+    url = source_url(source_type="navigation")
+    markup = (
+        '<button type="button" id="open-offer">See the tent deal</button>\n'
+        "<script>\n"
+        '  document.getElementById("open-offer").addEventListener("click", () => {\n'
+        "    window.open(\n"
+        f'      "{product_url()}",\n'
+        '      "_blank",\n'
+        f'      "attributionsrc=" + encodeURIComponent("{url}"));\n'
+        "  });\n"
+        "</script>"
+    )
+    return Mechanism(
+        slug="window-open",
+        title='Opening a window: window.open(url, "_blank", "attributionsrc=...")',
+        element='window.open(..., "attributionsrc=...")',
+        source_type="navigation",
+        eligible="navigation-source",
+        what="Ads that open the landing page from script pass the registration URL as a window feature. The "
+        "value is percent-encoded, and the feature may be repeated to register with several ad techs.",
+        why=CLICK_WHY.replace("a real click", "a real click on the button"),
+        next_step=BUY_NEXT,
+        markup=markup,
+        registers=(url,),
+    )
+
+
+def _img_view() -> Mechanism:
+    url = source_url(source_type="event")
+    markup = f'<img attributionsrc\n     src="{escape(url)}"\n     width="1" height="1" alt="">'
+    return Mechanism(
+        slug="image-view",
+        title="An ad is seen: <img attributionsrc> (empty attribute)",
+        element="<img attributionsrc>",
+        source_type="event",
+        eligible="event-source, trigger",
+        what="A 1×1 image whose <code>attributionsrc</code> attribute is empty: the image request itself is the "
+        "registration request, so the response to <code>src</code> carries "
+        "<code>Attribution-Reporting-Register-Source</code>. This is how an ad reports that it was viewed.",
+        why=VIEW_WHY,
+        next_step=BUY_NEXT,
+        markup=markup,
+        registers=(url,),
+        hint="Nothing to see: the 1×1 image loaded with the page, and that load was the registration. "
+        "Reload the page to register another view.",
+    )
+
+
+def _img_multiple() -> Mechanism:
+    first = source_url(source_type="event")
+    second = source_url(source_type="event", partner=True)
+    banner = "/static/publisher/ads/tent-banner.svg"
+    markup = (
+        f'<img src="{banner}"\n'
+        f'     attributionsrc="{escape(first)} {escape(second)}"\n'
+        '     alt="Ridgeline 2-Person Tent: sleeps two, weighs 1.9 kg">'
+    )
+    return Mechanism(
+        slug="image-two-urls",
+        title="One ad, two ad techs: attributionsrc with a list of URLs",
+        element='<img attributionsrc="URL URL">',
+        source_type="event",
+        eligible="event-source, trigger",
+        what="When <code>attributionsrc</code> holds URLs, the browser makes a separate background request to "
+        "each (space-separated); the image itself (here the banner, served by this news site) does not "
+        "register. Each URL's origin is its own reporting origin: the ad tech and its measurement partner "
+        "each ask for a source of their own." + SAME_SITE_LIMIT,
+        why=VIEW_WHY,
+        next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
+        markup=markup,
+        registers=(first, second),
+    )
+
+
+def _script() -> Mechanism:
+    url = source_url(source_type="event")
+    markup = f'<script attributionsrc\n        src="{escape(url)}"></script>'
+    return Mechanism(
+        slug="script",
+        title="An ad script: <script attributionsrc>",
+        element="<script attributionsrc>",
+        source_type="event",
+        eligible="event-source, trigger",
+        what="Ad tags are often scripts. With an empty <code>attributionsrc</code> the script request itself "
+        "registers, exactly as for an image; with URLs, background requests go to them.",
+        why=VIEW_WHY,
+        next_step=BUY_NEXT,
+        markup=markup,
+        registers=(url,),
+        hint="Nothing to see: the script loaded with the page, and that request was the registration. "
+        "Reload the page to register another view.",
+    )
+
+
+def _fetch() -> Mechanism:
+    url = source_url(source_type="event")
+    markup = (
+        '<button type="button" id="fetch-register">The ad was seen: register with fetch()</button>\n'
+        "<script>\n"
+        '  document.getElementById("fetch-register").addEventListener("click", () => {\n'
+        f'    fetch("{url}", {{\n'
+        '      mode: "no-cors",\n'
+        "      keepalive: true,\n"
+        "      attributionReporting: {eventSourceEligible: true, triggerEligible: false},\n"
+        "    });\n"
+        "  });\n"
+        "</script>"
+    )
+    return Mechanism(
+        slug="fetch",
+        title="From script: fetch() with attributionReporting",
+        element="fetch(url, {attributionReporting})",
+        source_type="event",
+        eligible="event-source",
+        what="An ad script that measures viewability registers the view when the ad is actually on screen, "
+        "with <code>fetch</code>. The <code>attributionReporting</code> option says which registrations the "
+        "response may make; the response is opaque to the page (<code>no-cors</code>) but the browser still "
+        "reads its attribution headers.",
+        why="<code>eventSourceEligible: true, triggerEligible: false</code> makes the browser send exactly "
+        "<code>event-source</code>, so only a source header in the answer counts. (Both true would send "
+        "<code>event-source, trigger</code>; both false sends the header with no keys.) A source registered "
+        "this way is an event source: no click is involved.",
+        next_step=BUY_NEXT,
+        markup=markup,
+        registers=(url,),
+    )
+
+
+def _xhr() -> Mechanism:
+    url = source_url(source_type="event")
+    markup = (
+        '<button type="button" id="xhr-register">The ad was seen: register with XMLHttpRequest</button>\n'
+        "<script>\n"
+        '  document.getElementById("xhr-register").addEventListener("click", () => {\n'
+        "    const xhr = new XMLHttpRequest();\n"
+        f'    xhr.open("GET", "{url}");\n'
+        "    xhr.setAttributionReporting({eventSourceEligible: true, triggerEligible: false});\n"
+        "    xhr.send();\n"
+        "  });\n"
+        "</script>"
+    )
+    return Mechanism(
+        slug="xhr",
+        title="From older script: XMLHttpRequest.setAttributionReporting()",
+        element="xhr.setAttributionReporting()",
+        source_type="event",
+        eligible="event-source",
+        what="The same as <code>fetch</code> for code that still uses <code>XMLHttpRequest</code>: call "
+        "<code>setAttributionReporting()</code> after <code>open()</code> and before <code>send()</code>. The "
+        "ad tech sends no CORS headers, so the page cannot read the response; the browser reads the "
+        "attribution headers anyway.",
+        why="The dictionary is the same as fetch's, so the browser sends <code>event-source</code>.",
+        next_step=BUY_NEXT,
+        markup=markup,
+        registers=(url,),
+    )
+
+
+def _redirect_chain() -> Mechanism:
+    url = source_url(source_type="navigation", chain="partner")
+    markup = (
+        f'<a href="{escape(product_url())}"\n'
+        f'   attributionsrc="{escape(url)}"\n'
+        '   target="_blank">Ridgeline 2-Person Tent, with our measurement partner</a>'
+    )
+    return Mechanism(
+        slug="redirect-chain",
+        title="A redirect chain: two reporting origins from one click",
+        element="302 → partner.adtech",
+        source_type="navigation",
+        eligible="navigation-source",
+        what="The ad tech answers the background request with a source header <em>and</em> a 302 redirect to "
+        "its measurement partner on <code>partner.adtech.localhost</code>. The browser follows the redirect "
+        "with the same <code>Attribution-Reporting-Eligible</code> header, and the partner registers its own "
+        "source. Each hop's origin is the reporting origin of what that hop registers." + SAME_SITE_LIMIT,
+        why=CLICK_WHY,
+        next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
+        markup=markup,
+        registers=(url,),
+    )
+
+
+BUILDERS: tuple[Callable[[], Mechanism], ...] = (
+    _a_click,
+    _window_open,
+    _img_view,
+    _img_multiple,
+    _script,
+    _fetch,
+    _xhr,
+    _redirect_chain,
+)
