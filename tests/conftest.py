@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
 from config.broker import redis_answers
+
+
+def pytest_configure(config) -> None:
+    """A file SQLite test database, so that several live-server threads can write at once.
+
+    The simulated browser calls back into the same live server (registrations, report receivers)
+    from other threads; Django's in-memory test database fails a second writer at once with
+    "database table is locked", while a file database in WAL mode lets writers wait.
+    PostgreSQL runs are unaffected.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        folder = os.environ.get("ARA_VAR_DIR") or tempfile.gettempdir()
+        os.makedirs(folder, exist_ok=True)
+        name = f"test-attribution-lab-{os.getpid()}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = os.path.join(folder, name)
+
 
 CHROMIUM = os.environ.get("ARA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
