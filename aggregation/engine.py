@@ -11,6 +11,7 @@ it first and no shard needs another shard's memory.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sqlite3
 import tempfile
@@ -212,7 +213,9 @@ def _decode(plaintext: bytes, *, encrypted: bool) -> dict[str, Any]:
     return decoded
 
 
+@functools.lru_cache(maxsize=256)
 def _site(origin: str) -> str | None:
+    """Cached: a batch holds few reporting origins and every report is checked against them."""
     from attribution_reporting.sites import site_of
 
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -116,13 +117,29 @@ def decode_plaintext(plaintext: bytes) -> dict[str, Any]:
         raise PayloadError("plaintext has no 'data' array")
     out = []
     for index, entry in enumerate(data):
-        if not isinstance(entry, dict):
+        # The common case is checked inline: this runs for every padded contribution of
+        # every report an aggregation job reads.
+        if type(entry) is not dict:
             raise PayloadError(f"data[{index}] is not a map")
+        bucket = entry.get("bucket")
+        value = entry.get("value")
+        fid = entry.get("id", b"")
+        if not (
+            type(bucket) is bytes
+            and len(bucket) <= BUCKET_BYTES
+            and type(value) is bytes
+            and len(value) <= VALUE_BYTES
+            and type(fid) is bytes
+            and len(fid) <= MAX_FILTERING_ID_MAX_BYTES
+        ):
+            _from_bytes(bucket, BUCKET_BYTES, f"data[{index}].bucket")
+            _from_bytes(value, VALUE_BYTES, f"data[{index}].value")
+            _from_bytes(fid, MAX_FILTERING_ID_MAX_BYTES, f"data[{index}].id")
         out.append(
             {
-                "bucket": _from_bytes(entry.get("bucket"), BUCKET_BYTES, f"data[{index}].bucket"),
-                "value": _from_bytes(entry.get("value"), VALUE_BYTES, f"data[{index}].value"),
-                "id": _from_bytes(entry.get("id", b""), MAX_FILTERING_ID_MAX_BYTES, f"data[{index}].id"),
+                "bucket": int.from_bytes(bucket, "big"),
+                "value": int.from_bytes(value, "big"),
+                "id": int.from_bytes(fid, "big"),
             }
         )
     return {"operation": operation, "data": out}
@@ -152,13 +169,19 @@ def encrypt_payload(
 
 def decrypt_plaintext(payload_b64: str, private_key: bytes | str, shared_info: str) -> bytes:
     """The CBOR bytes inside a base64 ``payload``; :class:`PayloadError` if they cannot be had."""
-    sealed = _b64decode(payload_b64, "payload")
+    return decrypt_plaintext_bytes(_b64decode(payload_b64, "payload"), private_key, shared_info)
+
+
+def decrypt_plaintext_bytes(sealed: bytes, private_key: bytes | str, shared_info: str) -> bytes:
+    """As :func:`decrypt_plaintext`, for a payload already as bytes (Avro report batches)."""
+    if not isinstance(sealed, bytes | bytearray):
+        raise PayloadError("payload must be bytes")
     if len(sealed) < ENC_BYTES + TAG_BYTES:
         raise PayloadError("payload is too short to be an HPKE ciphertext")
-    key = X25519PrivateKey.from_private_bytes(_private_key_bytes(private_key))
+    key = _load_private_key(_private_key_bytes(private_key))
     info = _info(shared_info)
     try:
-        return _SUITE.decrypt(sealed, key, info=info)
+        return _SUITE.decrypt(bytes(sealed), key, info=info)
     except InvalidTag:
         raise PayloadError(
             "payload does not decrypt: wrong key, altered ciphertext or a different shared_info"
@@ -223,6 +246,12 @@ def _b64decode(text: Any, what: str) -> bytes:
         return base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise PayloadError(f"{what} is not valid base64") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _load_private_key(raw: bytes) -> X25519PrivateKey:
+    """Loading a key costs about half an HPKE open; a job decrypts thousands with one key."""
+    return X25519PrivateKey.from_private_bytes(raw)
 
 
 def _private_key_bytes(private_key: bytes | str) -> bytes:
