@@ -28,7 +28,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from celery import shared_task
 from django.utils import timezone
 
 from aggregation.avro_io import write_domain, write_reports
@@ -320,9 +319,3 @@ def _discard(job_id: str) -> None:
     import shutil
 
     shutil.rmtree(storage_root() / "batches" / job_id, ignore_errors=True)
-
-
-@shared_task(name="adtech.batching.submit_pending_batches", ignore_result=True)
-def submit_pending_batches() -> dict[str, Any]:
-    """Run by beat: submit the batches whose hour has gone quiet."""
-    return submit_pending()

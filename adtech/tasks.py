@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import batching, services
 
 
 @shared_task(name="adtech.tasks.process_report", ignore_result=True, acks_late=True)
@@ -17,3 +17,9 @@ def process_report_task(report_pk: int) -> None:
 def sweep_reports() -> int:
     """Process reports no task processed (broker down when they arrived, a worker lost)."""
     return services.process_pending()
+
+
+@shared_task(name="adtech.tasks.submit_pending_batches", ignore_result=True)
+def submit_pending_batches() -> dict:
+    """Run by beat: submit to the aggregation service the batches whose hour has gone quiet."""
+    return batching.submit_pending()

@@ -23,9 +23,3 @@ def run_shard(job_id: int, index: int) -> None:
 @shared_task(name="aggregation.tasks.finish_job", ignore_result=True)
 def finish_job(job_id: int) -> None:
     services.finish_job(job_id)
-
-
-try:  # the ad tech's periodic batch submission, registered wherever this module is loaded
-    from adtech import batching as _adtech_batching  # noqa: F401
-except ImportError:  # pragma: no cover - the ad tech app is optional here
-    pass

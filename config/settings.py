@@ -157,7 +157,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "browser-delivery-sweep": {"task": "browser.tasks.sweep", "schedule": timedelta(seconds=30)},
     "adtech-report-sweep": {"task": "adtech.tasks.sweep_reports", "schedule": timedelta(seconds=30)},
     "adtech-summary-batches": {
-        "task": "adtech.batching.submit_pending_batches",
+        "task": "adtech.tasks.submit_pending_batches",
         "schedule": timedelta(minutes=5),
     },
 }
