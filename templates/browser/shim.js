@@ -1,6 +1,357 @@
-// Attribution Lab shim: detects native Attribution Reporting support; otherwise hands
-// attributionsrc registrations to the simulated browser at {{ request.get_host }}.
+/*
+ * Attribution Lab shim: the page-side half of the simulated browser.
+ *
+ * Chrome removed the Attribution Reporting API, so current browsers ignore `attributionsrc`.
+ * This script notices every registration a page asks for and hands it to the simulated
+ * browser at {{ browser_origin }}, which makes the request with Chrome's headers, follows
+ * redirects, stores sources, attributes triggers and later sends the reports.
+ *
+ * In a browser that still ships the API natively (detected through the
+ * "attribution-reporting" permissions-policy feature; Chromium kept `attributionSrc` on
+ * elements after removing the API, so that is no signal) the shim does nothing:
+ * `window.attributionLab.native` is then true. Add ?attributionlab=simulate to a page's URL
+ * to use the simulated browser anyway.
+ *
+ * Handled, as Chrome handled them:
+ *   <a attributionsrc[="url url"]> / <area>  click -> navigation source (the navigation still happens,
+ *                                               after the registration answered or 2 s passed)
+ *   window.open(url, target, "attributionsrc=<percent-encoded url>")  (may repeat; empty = url)
+ *   <img attributionsrc>, <script attributionsrc>  empty value = the src URL registers, or a
+ *                                               space-separated list of URLs; elements added later too
+ *   fetch(url, {attributionReporting: {eventSourceEligible, triggerEligible}})
+ *   xhr.setAttributionReporting({eventSourceEligible, triggerEligible}) before xhr.send()
+ *
+ * EVENT. After each registration (each URL) the shim dispatches on `window`:
+ *
+ *   window.addEventListener("attributionlab:registration", (e) => { e.detail ... });
+ *
+ *   e.detail = {
+ *     mechanism: "anchor" | "window-open" | "img" | "script" | "fetch" | "xhr",
+ *     url: "<the registration URL>",
+ *     context_origin: "<top-level page origin>", frame_origin: "<origin of the frame that asked>",
+ *     eligible: "<the Attribution-Reporting-Eligible value sent>",
+ *     hops: [{url, reporting_origin, request_headers, response_status, response_headers,
+ *             kind: "source" | "trigger" | "os-source" | "os-trigger" | "none" | "error",
+ *             status: "<Chrome's attribution-internals status>", explanation: "<plain words>"}],
+ *     error: "<why the chain stopped, or null>",
+ *     summary: "<one paragraph for a person>"
+ *   }
+ *
+ * Registrations made inside cross-origin ad iframes are forwarded to the parent page (by
+ * postMessage from a trusted party origin) and dispatched there too, so the publisher's page
+ * sees what its ads registered. A small collapsible panel on top-level pages lists every
+ * outcome with a link to attribution internals; hide it with
+ * <html data-attributionlab-panel="off">. `window.attributionLab.register(mechanism, url,
+ * {eventSourceEligible, triggerEligible})` is available to pages for experiments.
+ */
 (function () {
   "use strict";
-  window.attributionLab = window.attributionLab || { native: false, browserOrigin: "{{ request.scheme }}://{{ request.get_host }}" };
+  if (window.attributionLab && window.attributionLab.loaded) return;
+
+  var BROWSER = "{{ browser_origin }}";
+  var TRUSTED = {{ trusted_origins_json|safe }};
+  var EVENT = "attributionlab:registration";
+  var search = new URLSearchParams(location.search);
+
+  function nativeSupport() {
+    if (search.get("attributionlab") === "simulate" || window.attributionLabForceSimulation) return false;
+    // Only the permissions-policy feature is a reliable signal: Chromium kept the
+    // `attributionSrc` IDL attributes after removing the API itself.
+    try {
+      var policy = document.permissionsPolicy || document.featurePolicy;
+      if (policy && policy.features && policy.features().indexOf("attribution-reporting") >= 0) return true;
+    } catch (e) { /* not supported */ }
+    return false;
+  }
+
+  if (nativeSupport()) {
+    window.attributionLab = { loaded: true, native: true, browserOrigin: BROWSER };
+    return;
+  }
+
+  var origFetch = window.fetch.bind(window);
+  var outcomes = [];
+
+  function resolve(url) {
+    try { return new URL(url, document.baseURI).href; } catch (e) { return String(url); }
+  }
+
+  function parseList(value) {
+    return (value || "").split(/\s+/).filter(Boolean).map(resolve);
+  }
+
+  function topOrigin() {
+    if (window.top === window) return location.origin;
+    var ao = location.ancestorOrigins;
+    if (ao && ao.length) return ao[ao.length - 1];
+    try { return window.top.location.origin; } catch (e) { /* cross-origin */ }
+    try { return new URL(document.referrer).origin; } catch (e) { return location.origin; }
+  }
+
+  function publish(outcome, fromChild) {
+    outcomes.push(outcome);
+    window.dispatchEvent(new CustomEvent(EVENT, { detail: outcome }));
+    if (window.parent !== window) {
+      try { window.parent.postMessage({ type: EVENT, outcome: outcome }, "*"); } catch (e) { /* ignore */ }
+    } else {
+      panelAdd(outcome, fromChild);
+    }
+  }
+
+  window.addEventListener("message", function (e) {
+    var data = e.data;
+    if (!data || data.type !== EVENT || !data.outcome || TRUSTED.indexOf(e.origin) < 0) return;
+    publish(data.outcome, true);
+  });
+
+  // One registration at a time per page, in the order the page asked for them: a source and
+  // a trigger registered by the same page are then processed in that order.
+  var queue = Promise.resolve();
+
+  function register(mechanism, url, opts) {
+    var run = function () { return send(mechanism, url, opts); };
+    var result = queue.then(run, run);
+    queue = result.catch(function () {});
+    return result;
+  }
+
+  function send(mechanism, url, opts) {
+    opts = opts || {};
+    var payload = {
+      mechanism: mechanism,
+      url: resolve(url),
+      context_origin: topOrigin(),
+      frame_origin: location.origin,
+      event_source_eligible: !!opts.eventSourceEligible,
+      trigger_eligible: !!opts.triggerEligible
+    };
+    // text/plain keeps this a simple CORS request (no preflight), so it also works with keepalive.
+    return origFetch(BROWSER + "/api/registrations", {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      keepalive: !!opts.keepalive,
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify(payload)
+    }).then(function (r) { return r.json(); }).then(function (answer) {
+      var outcome = Object.assign({ mechanism: mechanism, url: payload.url, hops: [] }, answer);
+      publish(outcome, false);
+      return outcome;
+    }, function (err) {
+      var outcome = {
+        mechanism: mechanism, url: payload.url, context_origin: payload.context_origin,
+        frame_origin: payload.frame_origin, hops: [], error: String(err),
+        summary: "The simulated browser at " + BROWSER + " could not be reached (" + err + "), so nothing was registered."
+      };
+      publish(outcome, false);
+      return outcome;
+    });
+  }
+
+  // <a attributionsrc> and <area attributionsrc>: register, then let the navigation happen.
+  document.addEventListener("click", function (ev) {
+    var a = ev.target && ev.target.closest ? ev.target.closest("a[attributionsrc], area[attributionsrc]") : null;
+    if (!a || !a.href) return;
+    if (a.__attributionLabPass) { a.__attributionLabPass = false; return; }
+    var urls = parseList(a.getAttribute("attributionsrc"));
+    if (!urls.length) urls = [a.href];
+    var target = (a.getAttribute("target") || "").toLowerCase();
+    var elsewhere = ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey ||
+      (target && ["_self", "_top", "_parent"].indexOf(target) < 0);
+    var pending = urls.map(function (u) { return register("anchor", u, { keepalive: true }); });
+    if (elsewhere) return;  // a new tab or window: the registration continues in the background
+    ev.preventDefault();
+    var done = false;
+    function go() {
+      if (done) return;
+      done = true;
+      a.__attributionLabPass = true;
+      a.click();
+    }
+    Promise.all(pending).then(go, go);
+    setTimeout(go, 2000);
+  }, true);
+
+  // window.open(url, target, "attributionsrc=...").
+  var origOpen = window.open;
+  window.open = function (url, target, features) {
+    var srcs = [];
+    if (typeof features === "string" && /attributionsrc/i.test(features)) {
+      var kept = [];
+      features.split(",").forEach(function (token) {
+        var t = token.trim();
+        var eq = t.indexOf("=");
+        var name = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase();
+        if (name === "attributionsrc") {
+          var value = eq < 0 ? "" : t.slice(eq + 1).trim();
+          try { value = decodeURIComponent(value); } catch (e) { /* keep as is */ }
+          srcs.push(value ? resolve(value) : (url ? resolve(url) : ""));
+        } else if (t) {
+          kept.push(t);
+        }
+      });
+      features = kept.join(",");
+    }
+    var args = Array.prototype.slice.call(arguments);
+    if (args.length > 2) args[2] = features;
+    var w = origOpen.apply(window, args);
+    srcs.filter(Boolean).forEach(function (u) { register("window-open", u, { keepalive: true }); });
+    return w;
+  };
+
+  // <img attributionsrc> and <script attributionsrc>, now and when added or changed later.
+  function scan(el) {
+    if (!el || el.nodeType !== 1 || !el.hasAttribute("attributionsrc")) return;
+    var tag = el.tagName.toLowerCase();
+    if (tag !== "img" && tag !== "script") return;
+    var value = el.getAttribute("attributionsrc");
+    var src = el.getAttribute("src");
+    var key = value + "\n" + (value.trim() ? "" : src || "");
+    if (el.__attributionLabKey === key) return;
+    var urls = parseList(value);
+    if (!urls.length && src) urls = [resolve(src)];
+    if (!urls.length) return;
+    el.__attributionLabKey = key;
+    urls.forEach(function (u) { register(tag, u, { eventSourceEligible: true, triggerEligible: true }); });
+  }
+
+  function scanTree(root) {
+    if (root.nodeType !== 1) return;
+    scan(root);
+    if (root.querySelectorAll) {
+      root.querySelectorAll("img[attributionsrc], script[attributionsrc]").forEach(scan);
+    }
+  }
+
+  new MutationObserver(function (records) {
+    records.forEach(function (r) {
+      if (r.type === "attributes") scan(r.target);
+      else r.addedNodes.forEach(scanTree);
+    });
+  }).observe(document.documentElement, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["attributionsrc", "src"]
+  });
+
+  // fetch(url, {attributionReporting: {...}}): the page's request goes out as usual, and the
+  // simulated browser makes the eligible one.
+  window.fetch = function (input, init) {
+    if (init && init.attributionReporting) {
+      var ar = init.attributionReporting;
+      var url = typeof input === "string" ? input : (input && input.url) || String(input);
+      register("fetch", url, { eventSourceEligible: ar.eventSourceEligible, triggerEligible: ar.triggerEligible });
+      init = Object.assign({}, init);
+      delete init.attributionReporting;
+    }
+    return origFetch(input, init);
+  };
+
+  // XMLHttpRequest.prototype.setAttributionReporting({eventSourceEligible, triggerEligible}).
+  var xhrOpen = XMLHttpRequest.prototype.open;
+  var xhrSend = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.setAttributionReporting = function (options) {
+    this.__attributionLab = options || {};
+  };
+  XMLHttpRequest.prototype.open = function (method, url) {
+    this.__attributionLabUrl = resolve(url);
+    return xhrOpen.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function () {
+    if (this.__attributionLab && this.__attributionLabUrl) {
+      var o = this.__attributionLab;
+      register("xhr", this.__attributionLabUrl, {
+        eventSourceEligible: o.eventSourceEligible, triggerEligible: o.triggerEligible
+      });
+    }
+    return xhrSend.apply(this, arguments);
+  };
+
+  // The panel: top-level pages only.
+  var panel = null;
+  var LABELS = {
+    "anchor": "<a attributionsrc> click", "window-open": "window.open attributionsrc",
+    "img": "<img attributionsrc>", "script": "<script attributionsrc>",
+    "fetch": "fetch attributionReporting", "xhr": "XHR setAttributionReporting"
+  };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function ensurePanel() {
+    if (panel || document.documentElement.getAttribute("data-attributionlab-panel") === "off") return panel;
+    if (!document.body) return null;
+    var style = el("style", null,
+      ".al-shim{position:fixed;right:12px;bottom:12px;z-index:2147483000;max-width:420px;font:13px/1.4 system-ui,sans-serif;" +
+      "background:#fff;color:#1b1f24;border:1px solid #c8ced6;border-radius:8px;box-shadow:0 4px 18px rgba(0,0,0,.15)}" +
+      ".al-shim summary{cursor:pointer;padding:8px 12px;font-weight:600;list-style:none}" +
+      ".al-shim summary::-webkit-details-marker{display:none}" +
+      ".al-shim .al-list{max-height:320px;overflow:auto;padding:0 12px 8px;margin:0}" +
+      ".al-shim .al-item{border-top:1px solid #e4e7eb;padding:6px 0}" +
+      ".al-shim .al-kind{display:inline-block;padding:0 6px;border-radius:4px;background:#eef2f7;margin-right:4px;font-size:12px}" +
+      ".al-shim .al-ok{background:#dff3e4}.al-shim .al-bad{background:#fde2e1}" +
+      ".al-shim .al-url{word-break:break-all;color:#555;font-size:12px}" +
+      ".al-shim .al-foot{padding:6px 12px;border-top:1px solid #e4e7eb}");
+    document.head.appendChild(style);
+    panel = el("details", "al-shim");
+    panel.setAttribute("data-attributionlab-panel", "");
+    var summary = el("summary", null, "Simulated browser · 0 registrations");
+    var list = el("div", "al-list");
+    list.appendChild(el("p", "al-empty", "Nothing registered on this page yet. Click an ad or load a page with attributionsrc."));
+    var foot = el("div", "al-foot");
+    var link = el("a", null, "Open attribution internals →");
+    link.href = BROWSER + "/";
+    link.target = "_blank";
+    foot.appendChild(link);
+    panel.appendChild(summary);
+    panel.appendChild(list);
+    panel.appendChild(foot);
+    document.body.appendChild(panel);
+    return panel;
+  }
+
+  function panelAdd(outcome, fromChild) {
+    var p = ensurePanel();
+    if (!p) {
+      document.addEventListener("DOMContentLoaded", function () { panelAdd(outcome, fromChild); });
+      return;
+    }
+    var list = p.querySelector(".al-list");
+    var empty = list.querySelector(".al-empty");
+    if (empty) empty.remove();
+    var item = el("div", "al-item");
+    item.setAttribute("data-registration", outcome.mechanism || "");
+    var head = el("div", null, (LABELS[outcome.mechanism] || outcome.mechanism) + (fromChild ? " (in an ad frame)" : ""));
+    item.appendChild(head);
+    (outcome.hops || []).forEach(function (h) {
+      var good = h.kind === "source" || h.kind === "trigger";
+      var line = el("div");
+      line.appendChild(el("span", "al-kind " + (good && /success/i.test(h.status || "") ? "al-ok" : (h.kind === "error" ? "al-bad" : "")),
+        h.kind + (h.status ? ": " + h.status : "")));
+      line.appendChild(document.createTextNode(h.explanation || ""));
+      item.appendChild(line);
+    });
+    if (outcome.error) item.appendChild(el("div", null, outcome.error));
+    item.appendChild(el("div", "al-url", outcome.url || ""));
+    list.insertBefore(item, list.firstChild);
+    var n = list.querySelectorAll(".al-item").length;
+    p.querySelector("summary").textContent = "Simulated browser · " + n + " registration" + (n === 1 ? "" : "s");
+  }
+
+  window.attributionLab = {
+    loaded: true,
+    native: false,
+    browserOrigin: BROWSER,
+    outcomes: outcomes,
+    register: function (mechanism, url, opts) { return register(mechanism, url, opts); }
+  };
+
+  function start() {
+    scanTree(document.documentElement);
+    if (window.top === window) ensurePanel();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -1,0 +1,189 @@
+"""Report delivery: POST each report as Chrome did, at its time, retrying as Chromium does.
+
+The database is the truth: a report is ``pending`` until a POST succeeds, so a worker or web
+server that dies loses nothing. A sender first *claims* the report with a conditional update
+(pending, due, and no live lease), so two workers (an ETA task and the sweep, or a task
+redelivered after a crash) do not both send it; a worker killed mid-send leaves a lease that
+expires, and the report is sent again: at least once, as the API promises.
+
+Celery ETAs are only used for reports due soon (:data:`ETA_HORIZON`): a Redis broker
+redelivers unacknowledged messages after its visibility timeout (an hour), so far-future ETAs
+would be duplicated. The periodic sweep sends everything else when it comes due.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Iterable
+from datetime import timedelta
+
+import httpx
+from django.db.models import Q
+from django.utils import timezone
+
+from attribution_reporting import reports as R
+from attribution_reporting.aggregatable_payload import PayloadError
+from attribution_reporting.aggregatable_report import report_body
+
+from . import attribution, clock, coordinator, models
+from .http_client import USER_AGENT, describe_error, make_client
+
+log = logging.getLogger("browser.delivery")
+
+LEASE = timedelta(seconds=60)
+ETA_HORIZON_MS = 30 * 60_000
+_rng = random.SystemRandom()
+
+AGGREGATABLE_KINDS = (R.AGGREGATABLE, R.AGGREGATABLE_DEBUG, R.AGGREGATABLE_DEBUG_REPORT)
+
+
+def enqueue(report_id: str, eta_real_ms: int | None = None) -> None:
+    """Queues a send (at ``eta_real_ms``, or now); in eager mode sends due reports in-process.
+
+    Eager mode (tests, a demo without a worker) sends directly rather than through Celery's
+    eager path, whose process-wide "join will block" flag is not safe when several server
+    threads run tasks at once; an ETA is then left to the sweep or the clock.
+    """
+    from . import tasks
+
+    try:
+        if tasks.send_report.app.conf.task_always_eager:
+            if eta_real_ms is None:
+                send_report(report_id)
+        elif eta_real_ms is None:
+            tasks.send_report.delay(report_id)
+        else:
+            eta = clock.as_datetime(eta_real_ms)
+            tasks.send_report.apply_async(args=[report_id], eta=eta)
+    except Exception as exc:  # the broker being down must not fail a page; the sweep catches up
+        log.warning("could not queue report %s for delivery (%s); the sweep will send it", report_id, exc)
+
+
+def schedule(reports: Iterable[R.Report]) -> None:
+    """Queues newly created reports: due ones at once, soon-due ones with an ETA."""
+    now = clock.now_ms()
+    for report in reports:
+        if report.status != R.PENDING:
+            continue
+        if report.report_time_ms <= now:
+            enqueue(report.report_id)
+        elif report.report_time_ms - now <= ETA_HORIZON_MS:
+            enqueue(report.report_id, clock.to_real_ms(report.report_time_ms))
+
+
+def due_report_ids(now_ms: int | None = None) -> list[str]:
+    """Pending reports whose time has come and that nobody is sending right now."""
+    now = clock.now_ms() if now_ms is None else now_ms
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
+    qs = models.Report.objects.filter(free, status=R.PENDING, report_time_ms__lte=now).order_by(
+        "report_time_ms"
+    )
+    return list(qs.values_list("report_id", flat=True))
+
+
+def sweep() -> list[str]:
+    """Queues every due report and re-arms ETAs for those due soon (after a restart, say)."""
+    now = clock.now_ms()
+    due = due_report_ids(now)
+    for report_id in due:
+        enqueue(report_id)
+    soon = models.Report.objects.filter(
+        status=R.PENDING, report_time_ms__gt=now, report_time_ms__lte=now + ETA_HORIZON_MS
+    ).values_list("report_id", "report_time_ms")
+    for report_id, report_time in soon:
+        enqueue(report_id, clock.to_real_ms(report_time))
+    return due
+
+
+def _claim(report_id: str, *, force: bool) -> bool:
+    qs = models.Report.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()), report_id=report_id, status=R.PENDING
+    )
+    if not force:
+        qs = qs.filter(report_time_ms__lte=clock.now_ms())
+    return qs.update(lease_until=timezone.now() + LEASE) == 1
+
+
+def _body(report: R.Report, transport: httpx.BaseTransport | None) -> tuple[object, str]:
+    """The JSON body to POST and a note about how it was made."""
+    if report.kind not in AGGREGATABLE_KINDS or report.aggregatable is None:
+        return report.body, ""
+    keys = coordinator.key_set(transport=transport)
+    body = report_body(report, keys, _rng, default_coordinator_origin=attribution.local_coordinator_origin())
+    origin = report.aggregatable.aggregation_coordinator_origin
+    note = ""
+    if coordinator.is_google_origin(origin):
+        note = (
+            f"Addressed to Google's coordinator {origin}; encrypted with the local coordinator's keys "
+            "so the local aggregation service can decrypt it."
+        )
+    return body, note
+
+
+def send_report(report_id: str, *, force: bool = False, transport: httpx.BaseTransport | None = None) -> str:
+    """Sends one report if it is due (or ``force``); returns what happened, in words."""
+    if not _claim(report_id, force=force):
+        return "skipped: not pending, not due yet, or being sent by another worker"
+    eng = attribution.engine()
+    report = eng.storage.get_report(report_id)
+    if report is None:
+        return "skipped: the report was deleted"
+    try:
+        body, note = _body(report, transport)
+    except (coordinator.KeyFetchError, PayloadError) as exc:
+        return _failed(eng, report, str(exc), status=None, sent_body="")
+    text = json.dumps(body, separators=(",", ":"))
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    try:
+        with make_client(transport) as client:
+            response = client.post(report.url, content=text.encode(), headers=headers)
+    except httpx.HTTPError as exc:
+        return _failed(
+            eng,
+            report,
+            describe_error(exc, report.url, consequence="The report was not delivered."),
+            status=None,
+            sent_body=text,
+            note=note,
+        )
+    if 200 <= response.status_code < 300:
+        now = clock.now_ms()
+        eng.report_sent(report_id, now)
+        models.Report.objects.filter(report_id=report_id).update(
+            lease_until=None,
+            sent_at_ms=now,
+            response_status=response.status_code,
+            sent_body=text,
+            delivery_note=note or f"Delivered: {report.url} answered HTTP {response.status_code}.",
+        )
+        return "sent"
+    reason = f"{report.url} answered HTTP {response.status_code}; Chrome counts that as a failed delivery."
+    return _failed(eng, report, reason, status=response.status_code, sent_body=text, note=note)
+
+
+def _failed(eng, report: R.Report, reason: str, *, status: int | None, sent_body: str, note: str = "") -> str:
+    now = clock.now_ms()
+    updated = eng.report_failed(report.report_id, now, reason)
+    if updated is not None and updated.status == R.PENDING:
+        minutes = max(0, (updated.report_time_ms - now) // 60_000)
+        outcome = f"{reason} It will be tried again in {minutes} minutes (attempt {updated.attempts + 1})."
+    elif report.kind in (R.EVENT_LEVEL, R.AGGREGATABLE):
+        outcome = f"{reason} Given up after {updated.attempts if updated else '?'} attempts, as Chrome does."
+    else:
+        outcome = f"{reason} Debug reports are sent once and never retried."
+    models.Report.objects.filter(report_id=report.report_id).update(
+        lease_until=None,
+        response_status=status,
+        sent_body=sent_body,
+        delivery_note=" ".join(p for p in (note, outcome) if p),
+    )
+    if updated is not None and updated.status == R.PENDING:
+        schedule([updated])
+    return "failed: " + outcome
+
+
+def send_due(now_ms: int | None = None, *, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
+    """Sends every due report in this process (tests, and the clock when no worker runs)."""
+    return {rid: send_report(rid, transport=transport) for rid in due_report_ids(now_ms)}

@@ -1,0 +1,159 @@
+"""What the simulated browser keeps: the engine's state, registrations seen, delivery, the clock.
+
+The engine's records (sources, reports, rate-limit and debug-budget records) are stored as
+JSON documents in ``data`` (the engine's own ``to_json``), with the fields its lookups filter
+on copied into indexed columns. ``data`` is a text column, not a JSONField: the engine may
+store non-finite floats (an epsilon of infinity in debug mode), which strict JSON columns
+refuse.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BrowserState(models.Model):
+    """One row: the virtual clock's offset from real time and the debug-mode switch."""
+
+    clock_offset_ms = models.BigIntegerField(default=0)
+    debug_mode = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"offset {self.clock_offset_ms} ms, debug mode {self.debug_mode}"
+
+
+class Source(models.Model):
+    source_id = models.CharField(max_length=64, unique=True)
+    source_site = models.CharField(max_length=255, db_index=True)
+    source_origin = models.CharField(max_length=255, db_index=True)
+    reporting_origin = models.CharField(max_length=255, db_index=True)
+    source_type = models.CharField(max_length=16)
+    source_time_ms = models.BigIntegerField()
+    expiry_time_ms = models.BigIntegerField()
+    active = models.BooleanField(default=True)
+    data = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.source_id
+
+
+class SourceDestination(models.Model):
+    """One destination site of a source: the per-trigger lookup goes through this index."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="destinations")
+    site = models.CharField(max_length=255, db_index=True)
+
+    def __str__(self) -> str:
+        return self.site
+
+
+class Report(models.Model):
+    report_id = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=32, db_index=True)
+    status = models.CharField(max_length=16, db_index=True)
+    report_time_ms = models.BigIntegerField(db_index=True)
+    source_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    destination_site = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    reporting_origin = models.CharField(max_length=255)
+    data = models.TextField()
+    # Delivery bookkeeping (the engine's Report keeps attempts and the last error too).
+    created_at = models.DateTimeField(auto_now_add=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at_ms = models.BigIntegerField(null=True, blank=True)
+    response_status = models.IntegerField(null=True, blank=True)
+    sent_body = models.TextField(blank=True, default="")
+    delivery_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.report_id}"
+
+
+class RateLimit(models.Model):
+    record_id = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=32, db_index=True)
+    source_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    source_site = models.CharField(max_length=255, db_index=True)
+    destination_site = models.CharField(max_length=255, db_index=True)
+    time_ms = models.BigIntegerField()
+    data = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class DebugBudget(models.Model):
+    record_id = models.CharField(max_length=64, unique=True)
+    context_site = models.CharField(max_length=255, db_index=True)
+    time_ms = models.BigIntegerField()
+    data = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class Registration(models.Model):
+    """One registration the page asked for: a URL fetched with attribution eligibility."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    time_ms = models.BigIntegerField(help_text="virtual clock time of the request")
+    mechanism = models.CharField(max_length=32)
+    url = models.TextField()
+    context_origin = models.CharField(max_length=255)
+    frame_origin = models.CharField(max_length=255, blank=True, default="")
+    eligible = models.CharField(max_length=128, blank=True, default="")
+    summary = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.mechanism} {self.url}"
+
+
+class RegistrationHop(models.Model):
+    """One request/response of a registration (a redirect chain has several)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="hops")
+    index = models.PositiveIntegerField()
+    url = models.TextField()
+    reporting_origin = models.CharField(max_length=255, blank=True, default="")
+    request_headers = models.TextField(default="{}")
+    response_status = models.IntegerField(null=True, blank=True)
+    response_headers = models.TextField(default="{}")
+    kind = models.CharField(max_length=16, db_index=True)
+    status = models.CharField(max_length=128, blank=True, default="")
+    explanation = models.TextField(blank=True, default="")
+    detail = models.TextField(default="{}")
+
+    class Meta:
+        ordering = ["registration_id", "index"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.url}"
+
+
+class CoordinatorKeys(models.Model):
+    """A coordinator's public key set, kept for as long as its Cache-Control allows."""
+
+    origin = models.CharField(max_length=255, unique=True)
+    url = models.TextField()
+    document = models.TextField()
+    fetched_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.origin

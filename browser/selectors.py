@@ -1,0 +1,223 @@
+"""Read-only views of the simulated browser's state, as JSON-ready dicts.
+
+The internals pages, the JSON API and the workshop guide's checks all read through here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count
+
+from attribution_reporting import reports as R
+
+from . import attribution, clock, coordinator, models
+
+
+def jsonable(value: Any) -> Any:
+    """Strict-JSON copy: non-finite floats (an infinite epsilon) become strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "Infinity" if value > 0 else ("-Infinity" if value < 0 else "NaN")
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _iso(ms: int | None) -> str | None:
+    dt = clock.as_datetime(ms)
+    return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+def summary() -> dict[str, Any]:
+    """Counts for the guide's checks: sources by type, registrations, reports by kind and status."""
+    now = clock.now_ms()
+    sources = dict(models.Source.objects.values_list("source_type").annotate(n=Count("id")))
+    active = models.Source.objects.filter(active=True, expiry_time_ms__gt=now).count()
+    hops = Counter(models.RegistrationHop.objects.values_list("kind", flat=True))
+    reports: dict[str, dict[str, int]] = {}
+    for kind, status, n in models.Report.objects.values_list("kind", "status").annotate(n=Count("id")):
+        reports.setdefault(kind, {})[status] = n
+    return {
+        "sources": {"navigation": sources.get("navigation", 0), "event": sources.get("event", 0)},
+        "active_sources": active,
+        "source_registrations": hops.get("source", 0),
+        "trigger_registrations": hops.get("trigger", 0),
+        "registrations": models.Registration.objects.count(),
+        "reports": reports,
+        "reports_total": sum(sum(v.values()) for v in reports.values()),
+        "reports_pending": models.Report.objects.filter(status=R.PENDING).count(),
+        "reports_sent": models.Report.objects.filter(status=R.SENT).count(),
+        "reports_failed": models.Report.objects.filter(status=R.FAILED).count(),
+    }
+
+
+def state() -> dict[str, Any]:
+    """The API state block of the internals page."""
+    row = models.BrowserState.objects.filter(pk=1).first()
+    now = clock.now_ms()
+    next_time = (
+        models.Report.objects.filter(status=R.PENDING)
+        .order_by("report_time_ms")
+        .values_list("report_time_ms", flat=True)
+        .first()
+    )
+    offset = row.clock_offset_ms if row else 0
+    return {
+        "now_ms": now,
+        "now": _iso(now),
+        "real_now_ms": now - offset,
+        "clock_offset_ms": offset,
+        "debug_mode": bool(row and row.debug_mode),
+        "next_report_time_ms": next_time,
+        "next_report_time": _iso(next_time),
+        "coordinator_origins": list(attribution.demo_config().aggregation_coordinator_origins),
+        "coordinator_keys_url": coordinator.keys_url(),
+        "summary": summary(),
+    }
+
+
+def _source_status(data: dict[str, Any], now: int) -> str:
+    if not data.get("active", True):
+        return "deactivated"
+    if data["expiry_time_ms"] <= now:
+        return "expired"
+    if not data.get("event_level_attributable", True):
+        return "noised (no real event-level reports)"
+    if data.get("num_event_reports", 0) >= data.get("max_event_level_reports", 0) > 0:
+        return "event-level report limit reached"
+    return "active"
+
+
+def source_json(row: models.Source, now: int) -> dict[str, Any]:
+    data = json.loads(row.data)
+    data = {
+        **data,
+        "status": _source_status(data, now),
+        "source_time": _iso(data["source_time_ms"]),
+        "expiry_time": _iso(data["expiry_time_ms"]),
+        "event_report_window_ends": [_iso(t) for t in data.get("event_report_window_ends_ms", [])],
+        "aggregatable_report_window_end": _iso(data.get("aggregatable_report_window_end_ms")),
+        "aggregation_keys": dict(data.get("aggregation_keys", [])),
+    }
+    return jsonable(data)
+
+
+def sources(*, include_inactive: bool = True, limit: int = 500) -> list[dict[str, Any]]:
+    now = clock.now_ms()
+    qs = models.Source.objects.order_by("-id")
+    if not include_inactive:
+        qs = qs.filter(active=True, expiry_time_ms__gt=now)
+    return [source_json(row, now) for row in qs[:limit]]
+
+
+def hop_json(hop: models.RegistrationHop) -> dict[str, Any]:
+    reg = hop.registration
+    return jsonable(
+        {
+            "id": hop.pk,
+            "registration_id": reg.pk,
+            "time_ms": reg.time_ms,
+            "time": _iso(reg.time_ms),
+            "mechanism": reg.mechanism,
+            "context_origin": reg.context_origin,
+            "frame_origin": reg.frame_origin,
+            "eligible": reg.eligible,
+            "hop": hop.index,
+            "url": hop.url,
+            "reporting_origin": hop.reporting_origin,
+            "request_headers": json.loads(hop.request_headers),
+            "response_status": hop.response_status,
+            "response_headers": json.loads(hop.response_headers),
+            "kind": hop.kind,
+            "status": hop.status,
+            "explanation": hop.explanation,
+            "detail": json.loads(hop.detail),
+        }
+    )
+
+
+def registration_hops(*, kind: str | None = None, limit: int = 300) -> list[dict[str, Any]]:
+    """Registration hops, newest first; ``kind`` "source", "trigger", "none" or "error"."""
+    qs = models.RegistrationHop.objects.select_related("registration").order_by("-registration_id", "index")
+    if kind == "source":
+        qs = qs.filter(kind__in=("source", "os-source"))
+    elif kind == "trigger":
+        qs = qs.filter(kind__in=("trigger", "os-trigger"))
+    elif kind:
+        qs = qs.filter(kind=kind)
+    return [hop_json(h) for h in qs[:limit]]
+
+
+def registrations(*, limit: int = 100) -> list[dict[str, Any]]:
+    from .registration import outcome_json
+
+    qs = models.Registration.objects.prefetch_related("hops").order_by("-id")[:limit]
+    return [jsonable(outcome_json(r)) for r in qs]
+
+
+def report_json(row: models.Report) -> dict[str, Any]:
+    data = json.loads(row.data)
+    if row.sent_body:
+        body = json.loads(row.sent_body)
+    elif data.get("aggregatable"):
+        agg = data["aggregatable"]
+        body = {
+            "note": "Assembled and encrypted when sent; the cleartext contributions are shown here.",
+            "contributions": [
+                {"bucket": hex(int(b)), "value": v, "filtering_id": f}
+                for b, v, f in agg.get("contributions", [])
+            ],
+            "shared_info": {
+                "api": agg.get("api"),
+                "attribution_destination": agg.get("attribution_destination"),
+                "reporting_origin": agg.get("reporting_origin"),
+                "scheduled_report_time": str(agg.get("scheduled_report_time")),
+            },
+            "aggregation_coordinator_origin": agg.get("aggregation_coordinator_origin"),
+        }
+    else:
+        body = data.get("body")
+    return jsonable(
+        {
+            "report_id": row.report_id,
+            "kind": row.kind,
+            "status": row.status,
+            "url": data.get("url"),
+            "reporting_origin": row.reporting_origin,
+            "report_time_ms": row.report_time_ms,
+            "report_time": _iso(row.report_time_ms),
+            "original_report_time": _iso(data.get("original_report_time_ms")),
+            "trigger_time": _iso(data.get("trigger_time_ms")),
+            "source_id": row.source_id,
+            "destination_site": row.destination_site,
+            "attempts": data.get("attempts", 0),
+            "last_error": data.get("last_error"),
+            "response_status": row.response_status,
+            "sent_at": _iso(row.sent_at_ms),
+            "delivery_note": row.delivery_note,
+            "is_null": bool((data.get("aggregatable") or {}).get("is_null")),
+            "body": body,
+        }
+    )
+
+
+def reports(*, kind: str | None = None, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Reports, newest first; ``kind`` may be "debug" for every debug kind."""
+    qs = models.Report.objects.order_by("-id")
+    if kind == "debug":
+        qs = qs.exclude(kind__in=(R.EVENT_LEVEL, R.AGGREGATABLE))
+    elif kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return [report_json(r) for r in qs[:limit]]
+
+
+def report(report_id: str) -> dict[str, Any] | None:
+    row = models.Report.objects.filter(report_id=report_id).first()
+    return report_json(row) if row else None

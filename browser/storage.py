@@ -1,0 +1,255 @@
+"""The engine's storage protocol on Django models, so the browser's state survives restarts.
+
+Each record is the engine's own JSON document (``to_json``) plus indexed columns for the
+fields lookups filter on; results come back in insertion order (the primary key), exactly as
+:class:`attribution_reporting.storage.MemoryStorage` returns them, so both pass the same
+interop suite. Writes are bulk where the protocol passes several records at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from attribution_reporting.reports import PENDING
+from attribution_reporting.reports import Report as ReportData
+from attribution_reporting.storage import DebugBudgetRecord, RateLimitRecord, StoredSource
+
+from . import models
+
+
+def dumps(value: object) -> str:
+    """JSON text that keeps non-finite floats (debug mode's infinite epsilon)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def loads(text: str) -> object:
+    return json.loads(text)
+
+
+def _source_columns(source: StoredSource) -> dict:
+    return {
+        "source_site": source.source_site,
+        "source_origin": source.source_origin,
+        "reporting_origin": source.reporting_origin,
+        "source_type": source.source_type,
+        "source_time_ms": source.source_time_ms,
+        "expiry_time_ms": source.expiry_time_ms,
+        "active": source.active,
+        "data": dumps(source.to_json()),
+    }
+
+
+def _report_columns(report: ReportData) -> dict:
+    return {
+        "kind": report.kind,
+        "status": report.status,
+        "report_time_ms": report.report_time_ms,
+        "source_id": report.source_id or "",
+        "destination_site": report.destination_site or "",
+        "reporting_origin": report.reporting_origin,
+        "data": dumps(report.to_json()),
+    }
+
+
+def _rate_limit_columns(record: RateLimitRecord) -> dict:
+    return {
+        "scope": record.scope,
+        "source_id": record.source_id or "",
+        "source_site": record.source_site,
+        "destination_site": record.destination_site,
+        "time_ms": record.time_ms,
+        "data": dumps(record.to_json()),
+    }
+
+
+class DatabaseStorage:
+    """:class:`attribution_reporting.storage.Storage` backed by the ``browser`` models."""
+
+    # Sources
+    def add_source(self, source: StoredSource) -> None:
+        row = models.Source.objects.create(source_id=source.source_id, **_source_columns(source))
+        models.SourceDestination.objects.bulk_create(
+            [
+                models.SourceDestination(source=row, site=site)
+                for site in dict.fromkeys(source.destination_sites)
+            ]
+        )
+
+    def update_source(self, source: StoredSource) -> None:
+        updated = models.Source.objects.filter(source_id=source.source_id).update(**_source_columns(source))
+        if not updated:
+            self.add_source(source)
+            return
+        row_id = models.Source.objects.values_list("id", flat=True).get(source_id=source.source_id)
+        current = set(
+            models.SourceDestination.objects.filter(source_id=row_id).values_list("site", flat=True)
+        )
+        wanted = set(source.destination_sites)
+        if current != wanted:
+            models.SourceDestination.objects.filter(source_id=row_id).delete()
+            models.SourceDestination.objects.bulk_create(
+                [models.SourceDestination(source_id=row_id, site=site) for site in dict.fromkeys(wanted)]
+            )
+
+    def delete_sources(self, source_ids: Iterable[str]) -> None:
+        ids = list(source_ids)
+        if ids:
+            models.Source.objects.filter(source_id__in=ids).delete()
+
+    def get_source(self, source_id: str) -> StoredSource | None:
+        data = models.Source.objects.filter(source_id=source_id).values_list("data", flat=True).first()
+        return StoredSource.from_json(loads(data)) if data is not None else None
+
+    def find_sources(
+        self,
+        *,
+        destination_site: str | None = None,
+        reporting_origin: str | None = None,
+        source_site: str | None = None,
+        source_origin: str | None = None,
+        unexpired_at: int | None = None,
+        active_only: bool = False,
+    ) -> list[StoredSource]:
+        qs = models.Source.objects.all()
+        if destination_site is not None:
+            qs = qs.filter(destinations__site=destination_site)
+        if reporting_origin is not None:
+            qs = qs.filter(reporting_origin=reporting_origin)
+        if source_site is not None:
+            qs = qs.filter(source_site=source_site)
+        if source_origin is not None:
+            qs = qs.filter(source_origin=source_origin)
+        if unexpired_at is not None:
+            qs = qs.filter(expiry_time_ms__gt=unexpired_at)
+        if active_only:
+            qs = qs.filter(active=True)
+        return [StoredSource.from_json(loads(d)) for d in qs.order_by("id").values_list("data", flat=True)]
+
+    # Reports
+    def add_report(self, report: ReportData) -> None:
+        models.Report.objects.create(report_id=report.report_id, **_report_columns(report))
+
+    def update_report(self, report: ReportData) -> None:
+        updated = models.Report.objects.filter(report_id=report.report_id).update(**_report_columns(report))
+        if not updated:
+            self.add_report(report)
+
+    def delete_reports(self, report_ids: Iterable[str]) -> None:
+        ids = list(report_ids)
+        if ids:
+            models.Report.objects.filter(report_id__in=ids).delete()
+
+    def get_report(self, report_id: str) -> ReportData | None:
+        data = models.Report.objects.filter(report_id=report_id).values_list("data", flat=True).first()
+        return ReportData.from_json(loads(data)) if data is not None else None
+
+    def find_reports(
+        self,
+        *,
+        source_id: str | None = None,
+        kind: str | None = None,
+        destination_site: str | None = None,
+        status: str | None = PENDING,
+        due_at: int | None = None,
+    ) -> list[ReportData]:
+        qs = models.Report.objects.all()
+        if source_id is not None:
+            qs = qs.filter(source_id=source_id)
+        if kind is not None:
+            qs = qs.filter(kind=kind)
+        if destination_site is not None:
+            qs = qs.filter(destination_site=destination_site)
+        if status is not None:
+            qs = qs.filter(status=status)
+        if due_at is not None:
+            qs = qs.filter(report_time_ms__lte=due_at)
+        rows = qs.order_by("report_time_ms", "id").values_list("data", flat=True)
+        return [ReportData.from_json(loads(d)) for d in rows]
+
+    def next_report_time(self) -> int | None:
+        row = (
+            models.Report.objects.filter(status=PENDING)
+            .order_by("report_time_ms")
+            .values_list("report_time_ms", flat=True)
+            .first()
+        )
+        return row
+
+    # Rate limits
+    def add_rate_limits(self, records: Iterable[RateLimitRecord]) -> None:
+        rows = [models.RateLimit(record_id=r.record_id, **_rate_limit_columns(r)) for r in records]
+        if rows:
+            models.RateLimit.objects.bulk_create(rows)
+
+    def update_rate_limits(self, records: Iterable[RateLimitRecord]) -> None:
+        records = list(records)
+        if not records:
+            return
+        existing = dict(
+            models.RateLimit.objects.filter(record_id__in=[r.record_id for r in records]).values_list(
+                "record_id", "id"
+            )
+        )
+        changed, new = [], []
+        for record in records:
+            row = models.RateLimit(record_id=record.record_id, **_rate_limit_columns(record))
+            if record.record_id in existing:
+                row.id = existing[record.record_id]
+                changed.append(row)
+            else:
+                new.append(row)
+        if changed:
+            fields = ["scope", "source_id", "source_site", "destination_site", "time_ms", "data"]
+            models.RateLimit.objects.bulk_update(changed, fields)
+        if new:
+            models.RateLimit.objects.bulk_create(new)
+
+    def delete_rate_limits(self, record_ids: Iterable[str]) -> None:
+        ids = list(record_ids)
+        if ids:
+            models.RateLimit.objects.filter(record_id__in=ids).delete()
+
+    def find_rate_limits(
+        self,
+        *,
+        source_site: str | None = None,
+        destination_site: str | None = None,
+        scope: str | None = None,
+        source_id: str | None = None,
+        since_ms: int | None = None,
+    ) -> list[RateLimitRecord]:
+        qs = models.RateLimit.objects.all()
+        if source_site is not None:
+            qs = qs.filter(source_site=source_site)
+        if destination_site is not None:
+            qs = qs.filter(destination_site=destination_site)
+        if scope is not None:
+            qs = qs.filter(scope=scope)
+        if source_id is not None:
+            qs = qs.filter(source_id=source_id)
+        if since_ms is not None:
+            qs = qs.filter(time_ms__gt=since_ms)
+        return [RateLimitRecord.from_json(loads(d)) for d in qs.order_by("id").values_list("data", flat=True)]
+
+    # Aggregatable debug budgets
+    def add_debug_budget(self, record: DebugBudgetRecord) -> None:
+        models.DebugBudget.objects.create(
+            record_id=record.record_id,
+            context_site=record.context_site,
+            time_ms=record.time_ms,
+            data=dumps(record.to_json()),
+        )
+
+    def find_debug_budgets(self, *, context_site: str, since_ms: int) -> list[DebugBudgetRecord]:
+        qs = models.DebugBudget.objects.filter(context_site=context_site, time_ms__gt=since_ms).order_by("id")
+        return [DebugBudgetRecord.from_json(loads(d)) for d in qs.values_list("data", flat=True)]
+
+
+def clear() -> None:
+    """Deletes every stored record (sources, reports, rate limits, budgets)."""
+    models.SourceDestination.objects.all().delete()
+    models.Source.objects.all().delete()
+    models.Report.objects.all().delete()
+    models.RateLimit.objects.all().delete()
+    models.DebugBudget.objects.all().delete()

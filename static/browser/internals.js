@@ -1,0 +1,193 @@
+// Attribution internals: renders the tables from /api/internals and refreshes them every 2 s.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("internals-data").textContent);
+
+  function h(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k === "cls") e.className = attrs[k];
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      if (c == null) return;
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+  function td(children) { return h("td", {}, children); }
+  function text(v) { return v == null || v === "" ? "—" : String(v); }
+  function when(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—"; }
+  function pre(obj) { return h("pre", { text: typeof obj === "string" ? obj : JSON.stringify(obj, null, 2) }); }
+  function fold(label, obj) { return h("details", {}, [h("summary", { text: label }), pre(obj)]); }
+  function badge(status) {
+    var s = String(status || "");
+    var bad = /fail|error|parse|excessive|insufficient|dedup|noMatch|expired|deactivated|tooLow|passed|notStarted/i;
+    var cls = bad.test(s) ? "err" : (/^(success|sent|active)|: success/i.test(s) ? "ok" : "warn");
+    return h("span", { cls: "badge " + cls, text: s || "—" });
+  }
+  function list(pairs) {
+    return h("ul", { cls: "kv" }, pairs.filter(function (p) { return p[1] != null && p[1] !== ""; }).map(function (p) {
+      return h("li", {}, [h("b", { text: p[0] + ": " }), String(p[1])]);
+    }));
+  }
+
+  function sourceRow(s) {
+    var dests = s.destination_sites || [];
+    var ends = (s.event_report_window_ends || []).map(when).join(", ");
+    return h("tr", { "data-source-id": s.source_id }, [
+      td([text(s.source_event_id)]),
+      td([badge(s.status)]),
+      td([s.source_type]),
+      td([list([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
+      td([dests.join(", ")]),
+      td([list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
+        ["event windows end", ends], ["aggregatable window ends", when(s.aggregatable_report_window_end)]])]),
+      td([text(s.priority)]),
+      td([list([["event-level", s.num_event_reports + " / " + s.max_event_level_reports],
+        ["aggregatable", s.num_aggregatable_reports], ["budget left", s.remaining_aggregatable_budget + " / 65536"],
+        ["epsilon", s.event_level_epsilon], ["trigger data", (s.trigger_data || []).join(", ")]])]),
+      td([fold("filter data", s.filter_data), fold("aggregation keys", s.aggregation_keys),
+        s.named_budgets && Object.keys(s.named_budgets).length ? fold("named budgets", s.named_budgets) : null,
+        s.attribution_scopes ? fold("attribution scopes", s.attribution_scopes) : null]),
+      td([text(s.debug_key)])
+    ]);
+  }
+
+  function hopRow(r) {
+    var detail = r.detail || {};
+    var header = Object.keys(r.response_headers || {}).length ? fold("response headers", r.response_headers) : null;
+    return h("tr", { "data-kind": r.kind }, [
+      td([when(r.time)]),
+      td([r.mechanism, r.frame_origin && r.frame_origin !== r.context_origin ? h("div", { cls: "muted", text: "in a frame of " + r.frame_origin }) : h("br"),
+        h("code", { text: "Eligible: " + (r.eligible || "(empty)") })]),
+      td([r.context_origin]),
+      td([h("div", { text: r.url }), h("div", { cls: "muted", text: r.reporting_origin + (r.hop ? " (redirect hop " + r.hop + ")" : "") })]),
+      td([text(r.response_status)]),
+      td([badge(r.status || r.kind)]),
+      td([r.explanation, header, fold("request headers", r.request_headers),
+        detail.errors && detail.errors.length ? fold("parse errors", detail.errors) : null,
+        detail.value ? fold("parsed header", detail.value) : null])
+    ]);
+  }
+
+  function reportRow(r) {
+    var send = null;
+    if (r.status === "pending") {
+      send = h("button", { cls: "small", type: "button", "data-send": r.report_id, text: "Send now" });
+    }
+    var scheduled = r.original_report_time || r.report_time;
+    var timeBits = [when(scheduled)];
+    if (r.status === "pending" && when(scheduled) !== when(r.report_time)) timeBits.push(h("div", { cls: "muted", text: "next attempt " + when(r.report_time) }));
+    return h("tr", { "data-report-id": r.report_id, "data-status": r.status }, [
+      td([badge(r.status), h("div", { cls: "muted", text: r.kind + (r.is_null ? " (null report)" : "") })]),
+      td(timeBits),
+      td([r.url]),
+      td([list([["attempts", r.attempts], ["HTTP", r.response_status], ["sent", r.sent_at ? when(r.sent_at) : null]]),
+        r.delivery_note ? h("div", { text: r.delivery_note }) : null]),
+      td([fold("body", r.body)]),
+      td([send])
+    ]);
+  }
+
+  var TABLES = {
+    "sources": function (d) { return d.sources.map(sourceRow); },
+    "source-registrations": function (d) { return d.source_registrations.map(hopRow); },
+    "trigger-registrations": function (d) { return d.trigger_registrations.map(hopRow); },
+    "other-registrations": function (d) { return d.other_registrations.map(hopRow); },
+    "event-reports": function (d) { return d.reports.filter(function (r) { return r.kind === "event-level"; }).map(reportRow); },
+    "aggregatable-reports": function (d) { return d.reports.filter(function (r) { return r.kind === "aggregatable"; }).map(reportRow); },
+    "debug-reports": function (d) { return d.reports.filter(function (r) { return r.kind !== "event-level" && r.kind !== "aggregatable"; }).map(reportRow); }
+  };
+
+  function renderState(s) {
+    document.getElementById("clock-now").textContent = when(s.now);
+    var off = s.clock_offset_ms;
+    document.getElementById("clock-offset").textContent = off ? "Ahead of real time by " + duration(off) + "." : "Real time.";
+    document.getElementById("next-report").textContent = s.next_report_time ? when(s.next_report_time) : "none waiting";
+    document.getElementById("debug-mode").textContent = s.debug_mode ? "On" : "Off";
+    document.getElementById("debug-enabled").value = s.debug_mode ? "0" : "1";
+    document.getElementById("debug-toggle").textContent = s.debug_mode ? "Turn debug mode off" : "Turn debug mode on";
+    var c = s.summary, counts = document.getElementById("counts");
+    counts.textContent = "";
+    [["Sources (navigation / event)", c.sources.navigation + " / " + c.sources.event], ["Active sources", c.active_sources],
+     ["Trigger registrations", c.trigger_registrations], ["Reports pending", c.reports_pending],
+     ["Reports sent", c.reports_sent], ["Reports failed", c.reports_failed]].forEach(function (p) {
+      counts.appendChild(h("dt", { text: p[0] }));
+      counts.appendChild(h("dd", { text: String(p[1]) }));
+    });
+  }
+
+  function duration(ms) {
+    var s = Math.floor(ms / 1000), d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    var parts = [];
+    if (d) parts.push(d + " d");
+    if (hr) parts.push(hr + " h");
+    if (m || !parts.length) parts.push(m + " min");
+    return parts.join(" ");
+  }
+
+  function render(d) {
+    renderState(d.state);
+    Object.keys(TABLES).forEach(function (key) {
+      var rows = TABLES[key](d);
+      var body = document.querySelector("#" + key + "-table tbody");
+      body.textContent = "";
+      rows.forEach(function (r) { body.appendChild(r); });
+      document.querySelector("#" + key + "-table").hidden = rows.length === 0;
+      document.querySelector('[data-empty="' + key + '"]').hidden = rows.length > 0;
+      document.querySelector('[data-count="' + key + '"]').textContent = "(" + rows.length + ")";
+    });
+  }
+
+  function refresh(force) {
+    if (!force && !document.getElementById("live-updates").checked) return;
+    if (!force && document.querySelector("table.data details[open]")) return;  // do not close what a person is reading
+    fetch("/api/internals", { credentials: "omit" }).then(function (r) { return r.json(); }).then(render).catch(function () {});
+  }
+
+  function showTab(name) {
+    document.querySelectorAll("[data-panel]").forEach(function (p) { p.hidden = p.getAttribute("data-panel") !== name; });
+    document.querySelectorAll("[data-tab]").forEach(function (a) { a.classList.toggle("active", a.getAttribute("data-tab") === name); });
+  }
+  function fromHash() { var n = location.hash.slice(1); showTab(TABLES[n] ? n : "sources"); }
+  window.addEventListener("hashchange", fromHash);
+
+  function act(name, body) {
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    return fetch("/api/actions/" + name, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: JSON.stringify(body || {})
+    }).then(function (r) { return r.json(); }).then(function (res) {
+      var box = document.getElementById("action-result");
+      box.hidden = false;
+      box.textContent = res.explanation || res.error || JSON.stringify(res);
+      refresh(true);
+      return res;
+    });
+  }
+
+  document.querySelectorAll("form[data-action]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var msg = form.getAttribute("data-confirm");
+      if (msg && !window.confirm(msg)) return;
+      var body = {};
+      new FormData(form).forEach(function (v, k) { if (k !== "csrfmiddlewaretoken") body[k] = v; });
+      act(form.getAttribute("data-action"), body);
+    });
+  });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("button[data-send]");
+    if (!b) return;
+    b.disabled = true;
+    act("send-report", { report_id: b.getAttribute("data-send") });
+  });
+
+  fromHash();
+  render(data);
+  setInterval(function () { refresh(false); }, 2000);
+})();
