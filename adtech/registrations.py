@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 
-from config.hosts import alias_origin, party
+from config.hosts import partner_origin, party
 
 from .eligibility import Eligibility
 from .headers import ValueScaling, source_header, trigger_header
@@ -143,7 +143,7 @@ def register_source(
     out = Outcome(reg, {SOURCE_HEADER: value, "Attribution-Reporting-Info": "report-header-errors"})
     if params.get("chain") == "partner" and not is_partner(reporting_origin):
         rest = {k: v for k, v in params.items() if k != "chain"}
-        out.redirect_to = f"{alias_origin('adtech', 'partner.adtech')}/register/source?{urlencode(rest)}"
+        out.redirect_to = f"{partner_origin()}/register/source?{urlencode(rest)}"
         reg.redirect_to = out.redirect_to
         reg.reason += "; redirected to the measurement partner, which registers its own source"
     reg.save()
@@ -198,7 +198,7 @@ def register_trigger(
     out = Outcome(reg, {TRIGGER_HEADER: value, "Attribution-Reporting-Info": "report-header-errors"})
     if params.get("chain") == "partner" and not is_partner(reporting_origin):
         rest = {k: v for k, v in params.items() if k != "chain"}
-        out.redirect_to = f"{alias_origin('adtech', 'partner.adtech')}/register/trigger?{urlencode(rest)}"
+        out.redirect_to = f"{partner_origin()}/register/trigger?{urlencode(rest)}"
         reg.redirect_to = out.redirect_to
         reg.reason += "; redirected to the measurement partner, which registers the trigger too"
     reg.save()
@@ -219,7 +219,7 @@ def geo_from_accept_language(header: str) -> str:
 
 def is_partner(origin: str) -> bool:
     """True for the measurement partner's origin (the alias host), which does not redirect again."""
-    return (urlsplit(origin).hostname or "").startswith("partner.")
+    return origin.rstrip("/") == partner_origin()
 
 
 def _refuse(reg: Registration, reason: str) -> Outcome:

@@ -35,6 +35,9 @@ class Party:
         return self.origin + path
 
 
+# The ad tech's measurement partner: another reporting origin on another site.
+PARTNER_SUBDOMAIN = "measure"
+
 PARTIES: tuple[Party, ...] = (
     Party("guide", "", "guide.urls", "Workshop guide", "Steps, live checks and links to every party"),
     Party(
@@ -57,8 +60,8 @@ PARTIES: tuple[Party, ...] = (
         "adtech.urls",
         "Adtech",
         "Ad tech: serves ads, answers registrations, receives reports",
-        # A measurement partner on its own origin, for redirect chains that register twice.
-        aliases=("partner.adtech",),
+        # A measurement partner on a site of its own, for redirect chains that register twice.
+        aliases=(PARTNER_SUBDOMAIN,),
     ),
     Party(
         "browser",
@@ -96,9 +99,14 @@ def party_url(key: str, path: str = "/") -> str:
 
 
 def alias_origin(key: str, alias: str) -> str:
-    """Origin of one of a party's alias hosts, e.g. ``alias_origin("adtech", "partner.adtech")``."""
+    """Origin of one of a party's alias hosts, e.g. ``alias_origin("adtech", "measure")``."""
     assert alias in BY_KEY[key].aliases
     return origin_for_host(f"{alias}.{settings.ARA_DOMAIN}")
+
+
+def partner_origin() -> str:
+    """The measurement partner's origin (``http://measure.localhost:8000`` by default)."""
+    return alias_origin("adtech", PARTNER_SUBDOMAIN)
 
 
 def party_for_host(hostname: str) -> Party | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
-from config.hosts import alias_origin, party_url
+from config.hosts import partner_origin, party_url
 
 TENT_CAMPAIGN = "trail-tents"
 TENT_CREATIVE = "tent-leaderboard"
@@ -51,7 +51,7 @@ def source_url(
         params["chain"] = chain
     path = "/register/source?" + urlencode(params)
     if partner:
-        return alias_origin("adtech", "partner.adtech") + path
+        return partner_origin() + path
     return party_url("adtech", path)
 
 
@@ -71,12 +71,10 @@ VIEW_WHY = (
     "chooses by the header it answers. The ad tech answers a source here. A view source gives at most 1 "
     "event-level report with 1 bit of trigger data."
 )
-SAME_SITE_LIMIT = (
-    " Here the partner, <code>partner.adtech.localhost</code>, is on the same <em>site</em> as the ad tech "
-    "(<code>adtech.localhost</code>), and Chrome lets only one reporting origin per reporting site register "
-    "sources for one publisher site per day (so an ad tech cannot multiply its reports over subdomains). So "
-    "whichever of the two registers second today is refused with <code>excessiveReportingOrigins</code>: "
-    "watch for it in the panel. A partner on a site of its own would keep its source."
+PARTNER_SITE_NOTE = (
+    " The partner is on a <em>site</em> of its own (<code>measure.localhost</code>), so Chrome's rule that"
+    " only one reporting origin per reporting site may register sources for one publisher site per day (an ad"
+    " tech cannot multiply its reports over subdomains) does not stop it: both sources are stored."
 )
 
 
@@ -176,7 +174,7 @@ def _img_multiple() -> Mechanism:
         what="When <code>attributionsrc</code> holds URLs, the browser makes a separate background request to "
         "each (space-separated); the image itself (here the banner, served by this news site) does not "
         "register. Each URL's origin is its own reporting origin: the ad tech and its measurement partner "
-        "each ask for a source of their own." + SAME_SITE_LIMIT,
+        "each ask for a source of their own." + PARTNER_SITE_NOTE,
         why=VIEW_WHY,
         next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
         markup=markup,
@@ -278,13 +276,13 @@ def _redirect_chain() -> Mechanism:
     return Mechanism(
         slug="redirect-chain",
         title="A redirect chain: two reporting origins from one click",
-        element="302 → partner.adtech",
+        element="302 → measure.localhost",
         source_type="navigation",
         eligible="navigation-source",
         what="The ad tech answers the background request with a source header <em>and</em> a 302 redirect to "
-        "its measurement partner on <code>partner.adtech.localhost</code>. The browser follows the redirect "
+        "its measurement partner on <code>measure.localhost</code>, a site of its own. The browser follows the redirect "
         "with the same <code>Attribution-Reporting-Eligible</code> header, and the partner registers its own "
-        "source. Each hop's origin is the reporting origin of what that hop registers." + SAME_SITE_LIMIT,
+        "source. Each hop's origin is the reporting origin of what that hop registers." + PARTNER_SITE_NOTE,
         why=CLICK_WHY,
         next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
         markup=markup,

@@ -174,3 +174,8 @@ def eager_celery():
     app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
+    # Eager tasks run from server threads can leave Celery's process-wide "join will block"
+    # flag set, which would make a later real-worker test's result.get() refuse to wait.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 HOST = "adtech.localhost:8000"
-PARTNER = "partner.adtech.localhost:8000"
+PARTNER = "measure.localhost:8000"
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_redirect_chain_to_the_partner_origin(adtech, demo):
     assert first.status_code == 302
     assert first.has_header(SOURCE)
     location = first["Location"]
-    assert location.startswith("http://partner.adtech.localhost:8000/register/source?")
+    assert location.startswith("http://measure.localhost:8000/register/source?")
     assert "chain" not in location
     second = adtech.get(
         location.split("8000", 1)[1],
@@ -108,7 +108,7 @@ def test_redirect_chain_to_the_partner_origin(adtech, demo):
     assert second.status_code == 204
     assert second.has_header(SOURCE)
     origins = list(Registration.objects.order_by("pk").values_list("reporting_origin", flat=True))
-    assert origins == ["http://adtech.localhost:8000", "http://partner.adtech.localhost:8000"]
+    assert origins == ["http://adtech.localhost:8000", "http://measure.localhost:8000"]
     assert json.loads(first[SOURCE])["source_event_id"] != json.loads(second[SOURCE])["source_event_id"]
 
 
@@ -122,7 +122,7 @@ def test_partner_origin_does_not_redirect_again(adtech, demo):
 def test_trigger_chain_to_partner(adtech, demo):
     response = adtech.get(PURCHASE + "&chain=partner", HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="trigger")
     assert response.status_code == 302 and response.has_header(TRIGGER)
-    assert response["Location"].startswith("http://partner.adtech.localhost:8000/register/trigger?")
+    assert response["Location"].startswith("http://measure.localhost:8000/register/trigger?")
 
 
 @pytest.mark.parametrize(

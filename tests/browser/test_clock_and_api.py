@@ -221,7 +221,7 @@ def test_shim_is_served_as_javascript(client):
     text = response.content.decode()
     assert "attributionlab:registration" in text
     assert '"http://browser.localhost:8000"' in text
-    assert "http://partner.adtech.localhost:8000" in text
+    assert "http://measure.localhost:8000" in text
 
 
 def test_test_pages_are_off_unless_enabled(client, settings):

@@ -15,7 +15,7 @@ from .helpers import elements, shown_markups, split_url
 pytestmark = pytest.mark.django_db
 HOST = "news.localhost:8000"
 ADTECH = "adtech.localhost:8000"
-PARTNER = "partner.adtech.localhost:8000"
+PARTNER = "measure.localhost:8000"
 
 
 def get(client, path: str, status: int = 200) -> str:

@@ -57,6 +57,6 @@ def test_publisher_and_advertiser_pages_load_the_shim(client):
 
 
 def test_alias_host_is_served_by_its_party(client):
-    response = client.get("/", HTTP_HOST="partner.adtech.localhost:8000")
+    response = client.get("/", HTTP_HOST="measure.localhost:8000")
     assert response.status_code == 200
     assert "Adtech" in response.content.decode()
