@@ -12,31 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import null_reports as N
 from . import rate_limits
 from . import reports as R
-from .context import MINUTE_MS, EngineContext, Registration
-from .debug_reporting import trigger_debug_key
+from .aggregatable_contributions import (
+    ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE,
+    create_aggregatable_contributions,
+)
+from .context import MINUTE_MS, PENDING, AttributionResult, EngineContext, Registration
 from .event_attribution import source_matches
 from .null_reports import is_unconditionally_sent, source_registration_time
 from .storage import SCOPE_AGGREGATABLE_ATTRIBUTION, StoredSource
 
-PENDING = "pending"  # created, not yet stored
-
 
 @dataclass
-class AggregatableResult:
-    status: str
-    debug_type: str | None = None
-    limit: Any = None
-    name: str | None = None
-    report: R.Report | None = None
-    debug_copy: R.Report | None = None
-    dedup_key: int | None = None
-    budget_name: str | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.status == PENDING
+class AggregatableResult(AttributionResult):
+    name: str | None = None  # the named budget a debug report names
+    budget_name: str | None = None  # the named budget the trigger chose
 
 
 def has_aggregatable_data(trigger: dict[str, Any]) -> bool:
@@ -50,41 +42,26 @@ def contributions(
     source: StoredSource, trigger: dict[str, Any], trigger_time_ms: int
 ) -> list[tuple[int, int, int]]:
     """(bucket, value, filtering_id) per source key (by key id) present in the first matching values."""
-    keys = dict(source.aggregation_keys)
-    for data in trigger.get("aggregatable_trigger_data") or []:
-        if not source_matches(source, trigger_time_ms, data.get("filters"), data.get("not_filters")):
-            continue
-        piece = int(data["key_piece"], 16)
-        for key_id in data.get("source_keys") or []:
-            if key_id in keys:
-                keys[key_id] |= piece
-    values = next(
-        (
-            entry.get("values") or {}
-            for entry in trigger.get("aggregatable_values") or []
-            if source_matches(source, trigger_time_ms, entry.get("filters"), entry.get("not_filters"))
-        ),
-        {},
+    made = create_aggregatable_contributions(
+        # Chromium keeps a source's keys in a map sorted by key id, which fixes the order.
+        dict(sorted(source.aggregation_keys.items())),
+        source.filter_data,
+        source.source_type,
+        source.source_time_ms / 1000,
+        trigger_time_ms / 1000,
+        trigger.get("aggregatable_trigger_data") or [],
+        trigger.get("aggregatable_values") or [],
     )
-    out = []
-    # Chromium keeps a source's keys in a map sorted by key id, which fixes the order.
-    for key_id, bucket in sorted(keys.items()):
-        if key_id in values:
-            value = values[key_id]
-            if isinstance(value, dict):
-                out.append((bucket, int(value["value"]), int(value.get("filtering_id", "0"))))
-            else:
-                out.append((bucket, int(value), 0))
-    return out
+    return [(c["key"], c["value"], c["filtering_id"]) for c in made]
 
 
-def report_time_ms(ctx: EngineContext, trigger_time_ms: int, unconditional: bool, noise: bool) -> int:
-    """Trigger time plus the random delay; none for unconditionally sent reports."""
-    if unconditional:
+def report_time_ms(ctx: EngineContext, trigger_time_ms: int, unconditional: bool) -> int:
+    """Trigger time plus the random delay; none for unconditionally sent reports or in local testing."""
+    if unconditional or ctx.local_testing_mode:
         return trigger_time_ms
     min_delay = ctx.config.aggregatable_report_min_delay * MINUTE_MS
     span = ctx.config.aggregatable_report_delay_span * MINUTE_MS
-    if not noise:
+    if not ctx.noise:
         return trigger_time_ms + min_delay + span
     return trigger_time_ms + min_delay + int(ctx.rng.random() * span)
 
@@ -109,8 +86,6 @@ def create(
     reg: Registration,
     trigger: dict[str, Any],
     source: StoredSource,
-    *,
-    noise: bool = True,
 ) -> AggregatableResult | None:
     """The report this trigger would make, or why not; None without aggregatable data."""
     if not has_aggregatable_data(trigger):
@@ -143,8 +118,8 @@ def create(
     context_id = trigger.get("trigger_context_id")
     max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
     unconditional = is_unconditionally_sent(context_id, max_bytes)
-    report_time = report_time_ms(ctx, now, unconditional, noise)
-    tdk = trigger_debug_key(reg, trigger)
+    report_time = report_time_ms(ctx, now, unconditional)
+    tdk = reg.trigger_debug_key(trigger)
     include = trigger.get("aggregatable_source_registration_time") == "include"
     data = R.AggregatableData(
         api="attribution-reporting",
@@ -161,21 +136,78 @@ def create(
         trigger_context_id=context_id,
         debug_mode=source.debug_key is not None and tdk is not None,
     )
-    report = R.Report(
-        report_id=ctx.new_id(),
-        kind=R.AGGREGATABLE,
-        url=R.report_url(source.reporting_origin, R.AGGREGATABLE),
-        reporting_origin=source.reporting_origin,
-        report_time_ms=report_time,
-        trigger_time_ms=now,
-        aggregatable=data,
-        source_id=source.source_id,
-        destination_site=reg.context_site,
-        context_site=reg.context_site,
-    )
+    report = _new_report(ctx, reg, data, report_time, source_id=source.source_id)
     return AggregatableResult(
         PENDING, report=report, dedup_key=dedup_key, budget_name=_budget_name(source, trigger, now)
     )
+
+
+def _new_report(
+    ctx: EngineContext, reg: Registration, data: R.AggregatableData, report_time: int, source_id: str | None
+) -> R.Report:
+    """An aggregatable report (real or null) to the trigger's reporting origin."""
+    return R.Report(
+        report_id=ctx.new_id(),
+        kind=R.AGGREGATABLE,
+        url=R.report_url(reg.reporting_origin, R.AGGREGATABLE),
+        reporting_origin=reg.reporting_origin,
+        report_time_ms=report_time,
+        trigger_time_ms=reg.time_ms,
+        aggregatable=data,
+        source_id=source_id,
+        destination_site=reg.context_site,
+        context_site=reg.context_site,
+    )
+
+
+def null_reports(
+    ctx: EngineContext,
+    reg: Registration,
+    trigger: dict[str, Any],
+    real: R.Report | None,
+    source: StoredSource | None,
+) -> list[R.Report]:
+    """Stores and returns the null reports of a trigger whose aggregatable attribution is done.
+
+    ``real`` is the aggregatable report it made (with its ``source``), or None.
+    """
+    if not has_aggregatable_data(trigger):
+        return []
+    max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
+    context_id = trigger.get("trigger_context_id")
+    days = reg.null_aggregatable_reports_days
+    made = N.null_reports(
+        trigger_time_ms=reg.time_ms,
+        source_registration_time_config=trigger.get("aggregatable_source_registration_time", "exclude"),
+        attributed_source_time_ms=source.source_time_ms
+        if (real is not None and source is not None)
+        else None,
+        trigger_context_id=context_id,
+        filtering_id_max_bytes=max_bytes,
+        config=ctx.config,
+        rng=ctx.rng,
+        days=days if days is not None else ([] if not ctx.noise else None),
+        local_testing_mode=ctx.local_testing_mode,
+    )
+    unconditional = is_unconditionally_sent(context_id, max_bytes)
+    out = []
+    for null in made:
+        report_time = report_time_ms(ctx, reg.time_ms, unconditional)  # a delay of its own
+        data = N.null_report_data(
+            null,
+            attribution_destination=reg.context_site,
+            reporting_origin=reg.reporting_origin,
+            scheduled_report_time=report_time // 1000,
+            aggregation_coordinator_origin=trigger.get("aggregation_coordinator_origin")
+            or ctx.config.default_coordinator_origin,
+            trigger_debug_key=reg.trigger_debug_key(trigger),
+            trigger_context_id=context_id,
+            filtering_id_max_bytes=max_bytes,
+        )
+        report = _new_report(ctx, reg, data, report_time, source_id=None)
+        ctx.storage.add_report(report)
+        out.append(report)
+    return out
 
 
 def store(
@@ -196,7 +228,9 @@ def store(
     total = sum(v for _, v, _ in data.contributions)
     if total > source.remaining_aggregatable_budget:
         return AggregatableResult(
-            "insufficientBudget", "trigger-aggregate-insufficient-budget", limit=str(65536)
+            "insufficientBudget",
+            "trigger-aggregate-insufficient-budget",
+            limit=str(ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE),
         )
     name = pending.budget_name
     if name is not None and name in source.named_budgets and total > source.named_budgets[name]:
@@ -222,15 +256,5 @@ def store(
         source.aggregatable_dedup_keys.append(pending.dedup_key)
     result = AggregatableResult("success", report=report)
     if data.debug_mode:
-        result.debug_copy = R.Report(
-            report_id=ctx.new_id(),
-            kind=R.AGGREGATABLE_DEBUG,
-            url=R.report_url(source.reporting_origin, R.AGGREGATABLE_DEBUG),
-            reporting_origin=source.reporting_origin,
-            report_time_ms=reg.time_ms,
-            trigger_time_ms=reg.time_ms,
-            aggregatable=data,
-            source_id=source.source_id,
-            context_site=reg.context_site,
-        )
+        result.debug_copy = R.debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
     return result

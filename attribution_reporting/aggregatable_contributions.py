@@ -12,6 +12,9 @@ from typing import Any
 
 from .filters import matches
 
+# The L1 budget of one source's aggregatable contributions (a normative constant).
+ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE = 65536
+
 
 def _as_int(v: int | str) -> int:
     return v if isinstance(v, int) else int(v, 0)
@@ -39,15 +42,15 @@ def create_aggregatable_contributions(
             source_type,
             source_time_s,
             trigger_time_s,
-            entry.get("filters", []),
-            entry.get("not_filters", []),
+            entry.get("filters") or [],
+            entry.get("not_filters") or [],
         )
 
     for datum in aggregatable_trigger_data:
         if not matched(datum):
             continue
         piece = _as_int(datum["key_piece"])
-        for name in datum.get("source_keys", []):
+        for name in datum.get("source_keys") or []:
             if name in keys:
                 keys[name] |= piece
 
@@ -56,7 +59,7 @@ def create_aggregatable_contributions(
             continue
         contributions = []
         for name, key in keys.items():
-            value = config["values"].get(name)
+            value = (config.get("values") or {}).get(name)
             if value is None:
                 continue
             if isinstance(value, Mapping):

@@ -22,56 +22,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .config import Config
+from .debug_types import AGGREGATABLE_SOURCE_TYPES as SOURCE_TYPES
+from .debug_types import TRIGGER_TYPES as TRIGGER_TYPES
+from .debug_types import UNSPECIFIED
 from .reports import AggregatableData
 
 DEBUG_API = "attribution-reporting-debug"
 DAY_MS = 86_400_000
-MAX_VALUE_WITHOUT_SOURCE = 65536
-UNSPECIFIED = "unspecified"
-
-# The debug data types a config's "unspecified" entry stands for.
-SOURCE_TYPES = (
-    "source-channel-capacity-limit",
-    "source-destination-global-rate-limit",
-    "source-destination-limit",
-    "source-destination-limit-replaced",
-    "source-destination-per-day-rate-limit",
-    "source-destination-rate-limit",
-    "source-max-event-states-limit",
-    "source-noised",
-    "source-reporting-origin-limit",
-    "source-reporting-origin-per-site-limit",
-    "source-scopes-channel-capacity-limit",
-    "source-storage-limit",
-    "source-success",
-    "source-trigger-state-cardinality-limit",
-    "source-unknown-error",
-)
-TRIGGER_TYPES = (
-    "trigger-aggregate-attributions-per-source-destination-limit",
-    "trigger-aggregate-deduplicated",
-    "trigger-aggregate-excessive-reports",
-    "trigger-aggregate-insufficient-budget",
-    "trigger-aggregate-insufficient-named-budget",
-    "trigger-aggregate-no-contributions",
-    "trigger-aggregate-report-window-passed",
-    "trigger-aggregate-storage-limit",
-    "trigger-event-attributions-per-source-destination-limit",
-    "trigger-event-deduplicated",
-    "trigger-event-excessive-reports",
-    "trigger-event-low-priority",
-    "trigger-event-no-matching-configurations",
-    "trigger-event-no-matching-trigger-data",
-    "trigger-event-noise",
-    "trigger-event-report-window-not-started",
-    "trigger-event-report-window-passed",
-    "trigger-event-storage-limit",
-    "trigger-no-matching-filter-data",
-    "trigger-no-matching-source",
-    "trigger-reporting-origin-limit",
-    "trigger-unknown-error",
-)
+MAX_VALUE_WITHOUT_SOURCE = ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 
 # Results of the limit checks (Chromium's ``AggregatableDebugReport`` result names).
 SUCCESS = "success"

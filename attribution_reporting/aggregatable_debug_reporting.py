@@ -8,58 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .config import Config
 from .containers import array, field, required, set_of, struct_of, with_default, with_error_as_warning
+from .debug_types import AGGREGATABLE_SOURCE_TYPES, TRIGGER_TYPES, UNSPECIFIED
 from .issues import Context
 from .parsing import INVALID, MISSING, hex128, hex_str, integer, string
 from .sites import suitable_origin
 
-ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE = 65536
-
-# The reference validator's lists, plus the spec's source-destination-per-day-rate-limit and
-# trigger-aggregate-insufficient-named-budget. An unknown type only warns.
-SOURCE_DEBUG_TYPES = (
-    "source-channel-capacity-limit",
-    "source-destination-global-rate-limit",
-    "source-destination-limit",
-    "source-destination-per-day-rate-limit",
-    "source-destination-rate-limit",
-    "source-max-event-states-limit",
-    "source-noised",
-    "source-reporting-origin-limit",
-    "source-reporting-origin-per-site-limit",
-    "source-storage-limit",
-    "source-success",
-    "source-trigger-state-cardinality-limit",
-    "source-unknown-error",
-    "unspecified",
-)
-
-TRIGGER_DEBUG_TYPES = (
-    "trigger-aggregate-attributions-per-source-destination-limit",
-    "trigger-aggregate-deduplicated",
-    "trigger-aggregate-excessive-reports",
-    "trigger-aggregate-no-contributions",
-    "trigger-aggregate-insufficient-budget",
-    "trigger-aggregate-insufficient-named-budget",
-    "trigger-aggregate-storage-limit",
-    "trigger-aggregate-report-window-passed",
-    "trigger-event-attributions-per-source-destination-limit",
-    "trigger-event-deduplicated",
-    "trigger-event-excessive-reports",
-    "trigger-event-low-priority",
-    "trigger-event-no-matching-configurations",
-    "trigger-event-no-matching-trigger-data",
-    "trigger-event-noise",
-    "trigger-event-report-window-not-started",
-    "trigger-event-report-window-passed",
-    "trigger-event-storage-limit",
-    "trigger-no-matching-source",
-    "trigger-no-matching-filter-data",
-    "trigger-reporting-origin-limit",
-    "trigger-unknown-error",
-    "unspecified",
-)
+# Types a registration may list; any other type only warns. An ``unspecified`` entry stands for
+# every type the registration does not list.
+SOURCE_DEBUG_TYPES = (*AGGREGATABLE_SOURCE_TYPES, UNSPECIFIED)
+TRIGGER_DEBUG_TYPES = (*TRIGGER_TYPES, UNSPECIFIED)
 
 
 def aggregatable_value(j: Any, ctx: Context) -> Any:

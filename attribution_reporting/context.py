@@ -24,6 +24,11 @@ class EngineContext:
     storage: Storage
     config: Config
     rng: Any
+    # False: Chromium's interop runner (no draws; the maximum aggregatable delay).
+    noise: bool = True
+    # The spec's automation local testing mode: no randomized response, no random null
+    # reports, and every report due at its trigger time.
+    local_testing_mode: bool = False
     # Scope sets seen per (navigation, reporting origin): a navigation's redirect chain may
     # use at most ``max_attribution_scope_sets_per_navigation`` distinct sets. Navigations
     # are short-lived, so this lives in memory, bounded to the most recent ones.
@@ -50,13 +55,32 @@ class Registration:
     null_aggregatable_reports_days: list[int] | None = None
     navigation_id: str | None = None
 
+    def trigger_debug_key(self, trigger: dict[str, Any]) -> int | None:
+        """The trigger's debug key, dropped without cookie-based debug permission."""
+        raw = trigger.get("debug_key")
+        if raw is None or not self.debug_permission:
+            return None
+        return int(raw)
+
+
+PENDING = "pending"  # an attribution's report is created, not yet stored
+
 
 @dataclass
-class Decision:
-    """What one step of processing decided, for the outcome and the debug reports."""
+class AttributionResult:
+    """What event-level or aggregatable attribution decided for one trigger.
+
+    ``debug_type`` and ``limit`` feed the debug reports; ``report`` is the report made (and
+    stored, once :attr:`pending` is over), ``debug_copy`` its immediate debug copy.
+    """
 
     status: str
     debug_type: str | None = None
     limit: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    reports: list[Report] = field(default_factory=list)
+    report: Report | None = None
+    debug_copy: Report | None = None
+    dedup_key: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING

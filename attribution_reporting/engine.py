@@ -42,6 +42,17 @@ and null aggregatable reports are made only for injected ``null_aggregatable_rep
 (or when a trigger makes them certain). The event-level randomized response is drawn unless
 the response injects one (``randomized_response=None`` means truthful).
 
+``local_testing_mode=True`` is the spec's automation local testing mode, which a debug mode
+uses to see every outcome at once: epsilon is taken as infinite (no randomized response is
+drawn, so no source is noised and no fake report is made), random null aggregatable reports
+are never made, aggregatable reports have no delay and an event-level report is due at its
+trigger time (its ``scheduled_report_time`` says so). What stays: the privacy limits (channel
+capacity is still checked with the source's epsilon, and reports state the source's
+``randomized_trigger_rate`` as Chrome's debug mode did), report windows, and the null reports
+a trigger makes certain (``trigger_context_id`` or a non-default filtering ID size), whose
+presence the ad tech relies on whatever the mode. An injected ``randomized_response`` still
+replaces the draw.
+
 Nothing here reads a clock, the network or global randomness: time is ``now_ms``,
 randomness is ``rng`` (``random()``, ``randrange()``, ``getrandbits()``).
 """
@@ -67,9 +78,26 @@ from .storage import Storage
 class AttributionEngine:
     """The browser side of the API over an injected storage, config and random source."""
 
-    def __init__(self, storage: Storage, *, config: Config = CHROMIUM, rng: Any, noise: bool = True) -> None:
-        self.ctx = EngineContext(storage=storage, config=config, rng=rng)
-        self.noise = noise
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        config: Config = CHROMIUM,
+        rng: Any,
+        noise: bool = True,
+        local_testing_mode: bool = False,
+    ) -> None:
+        self.ctx = EngineContext(
+            storage=storage, config=config, rng=rng, noise=noise, local_testing_mode=local_testing_mode
+        )
+
+    @property
+    def noise(self) -> bool:
+        return self.ctx.noise
+
+    @property
+    def local_testing_mode(self) -> bool:
+        return self.ctx.local_testing_mode
 
     @property
     def storage(self) -> Storage:
@@ -78,7 +106,7 @@ class AttributionEngine:
     def handle_response(
         self, request: RegistrationRequest, response: RegistrationResponse, now_ms: int
     ) -> RegistrationOutcome:
-        outcome = process_registration(self.ctx, request, response, now_ms, noise=self.noise)
+        outcome = process_registration(self.ctx, request, response, now_ms)
         stored = {R.EVENT_LEVEL, R.AGGREGATABLE}
         for report in outcome.reports:
             if report.kind not in stored:

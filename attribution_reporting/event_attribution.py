@@ -15,29 +15,16 @@ from typing import Any
 
 from . import rate_limits
 from . import reports as R
-from .context import EngineContext, Registration
-from .debug_reporting import trigger_debug_key
-from .event_level import WINDOW_NOT_STARTED, WINDOW_PASSED, match_trigger_data, report_body, window_for
+from .context import PENDING, AttributionResult, EngineContext, Registration
+from .event_level import WINDOW_NOT_STARTED, WINDOW_PASSED, match_trigger_data, new_report, window_for
 from .filters import matches
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
 
-PENDING = "pending"  # created, not yet stored
-
 
 @dataclass
-class EventResult:
-    status: str
-    debug_type: str | None = None
-    limit: Any = None
+class EventResult(AttributionResult):
     body: dict[str, Any] | None = None  # the report body, for the types whose debug body it is
-    report: R.Report | None = None
-    debug_copy: R.Report | None = None
-    dedup_key: int | None = None
     replaced_report_id: str | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.status == PENDING
 
 
 def source_matches(source: StoredSource, trigger_time_ms: int, filters: Any, not_filters: Any) -> bool:
@@ -79,29 +66,20 @@ def create(
         return EventResult("reportWindowNotStarted", "trigger-event-report-window-not-started")
     if window == WINDOW_PASSED:
         return EventResult("reportWindowPassed", "trigger-event-report-window-passed")
-    report_time = source.event_report_window_ends_ms[int(window)]
-    report_id = ctx.new_id()
-    body = report_body(
+    # Local testing mode: due at once, so a debug session sees the report without waiting.
+    report_time = now if ctx.local_testing_mode else source.event_report_window_ends_ms[int(window)]
+    report = new_report(
         source,
-        report_id=report_id,
+        report_id=ctx.new_id(),
         trigger_data=trigger_data,
-        scheduled_report_time_ms=report_time,
-        trigger_debug_key=trigger_debug_key(reg, trigger),
-    )
-    report = R.Report(
-        report_id=report_id,
-        kind=R.EVENT_LEVEL,
-        url=R.report_url(source.reporting_origin, R.EVENT_LEVEL),
-        reporting_origin=source.reporting_origin,
         report_time_ms=report_time,
         trigger_time_ms=now,
-        body=body,
-        source_id=source.source_id,
+        trigger_debug_key=reg.trigger_debug_key(trigger),
         priority=int(entry.get("priority", "0")),
         destination_site=reg.context_site,
         context_site=reg.context_site,
     )
-    return EventResult(PENDING, body=body, report=report, dedup_key=dedup_key)
+    return EventResult(PENDING, body=report.body, report=report, dedup_key=dedup_key)
 
 
 def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: EventResult) -> EventResult:
@@ -169,15 +147,5 @@ def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: 
     ctx.storage.add_rate_limits([record])
     result.report = report
     if "source_debug_key" in report.body:  # both debug keys set: the body carries them
-        result.debug_copy = R.Report(
-            report_id=ctx.new_id(),
-            kind=R.EVENT_LEVEL_DEBUG,
-            url=R.report_url(source.reporting_origin, R.EVENT_LEVEL_DEBUG),
-            reporting_origin=source.reporting_origin,
-            report_time_ms=reg.time_ms,
-            trigger_time_ms=reg.time_ms,
-            body=dict(report.body),
-            source_id=source.source_id,
-            context_site=reg.context_site,
-        )
+        result.debug_copy = R.debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
     return result

@@ -7,8 +7,10 @@ contains the trigger time (the one-hour delay after a window was removed from th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from . import reports as R
 from .storage import StoredSource
 
 WINDOW_NOT_STARTED = "not-started"
@@ -53,7 +55,7 @@ def match_trigger_data(source: StoredSource, trigger_data: int) -> int | None:
     return values[trigger_data % len(values)]
 
 
-def serialize_destinations(sites: list[str]) -> str | list[str]:
+def serialize_destinations(sites: Iterable[str]) -> str | list[str]:
     """A single destination site as a string, several as a sorted list."""
     ordered = sorted(set(sites))
     return ordered[0] if len(ordered) == 1 else ordered
@@ -86,3 +88,37 @@ def report_body(
         body["source_debug_key"] = str(source.debug_key)
         body["trigger_debug_key"] = str(trigger_debug_key)
     return body
+
+
+def new_report(
+    source: StoredSource,
+    *,
+    report_id: str,
+    trigger_data: int,
+    report_time_ms: int,
+    trigger_time_ms: int,
+    trigger_debug_key: int | None = None,
+    priority: int = 0,
+    destination_site: str,
+    context_site: str | None = None,
+) -> R.Report:
+    """The spec's "obtain an event-level report": a real one, or a fake one of a noised source."""
+    return R.Report(
+        report_id=report_id,
+        kind=R.EVENT_LEVEL,
+        url=R.report_url(source.reporting_origin, R.EVENT_LEVEL),
+        reporting_origin=source.reporting_origin,
+        report_time_ms=report_time_ms,
+        trigger_time_ms=trigger_time_ms,
+        body=report_body(
+            source,
+            report_id=report_id,
+            trigger_data=trigger_data,
+            scheduled_report_time_ms=report_time_ms,
+            trigger_debug_key=trigger_debug_key,
+        ),
+        source_id=source.source_id,
+        priority=priority,
+        destination_site=destination_site,
+        context_site=context_site,
+    )

@@ -25,6 +25,7 @@ from .config import Config
 from .engine import AttributionEngine, RegistrationRequest, RegistrationResponse
 from .jsonc import load
 from .storage import MemoryStorage, Storage
+from .verbose_debug import interop_payload as verbose_interop_payload
 
 ELIGIBLE = "Attribution-Reporting-Eligible"
 
@@ -55,11 +56,17 @@ def _events(case: dict[str, Any]) -> list[tuple[int, int, str, Any]]:
 
 
 def payload_of(report: R.Report) -> Any:
-    """The report's payload as interop files show it (no report id; aggregatable decrypted)."""
+    """The report's payload as interop files show it: decrypted, and without report ids.
+
+    Chromium's runner leaves report ids out, also inside a verbose item whose body is an
+    event-level report body (``trigger-event-low-priority``, ``-excessive-reports``).
+    """
     if report.aggregatable is not None:
         return interop_payload(report.aggregatable)
     if isinstance(report.body, dict):
         return {k: v for k, v in report.body.items() if k != "report_id"}
+    if report.kind == R.VERBOSE_DEBUG:
+        return verbose_interop_payload(report.body)
     return report.body
 
 

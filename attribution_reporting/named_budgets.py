@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .containers import array, field, key_values, struct_of, with_default
 from .filters import FILTER_FIELDS
 from .issues import Context
@@ -11,7 +12,6 @@ from .parsing import INVALID, integer, js_len, string
 
 MAX_NAMED_BUDGETS_PER_SOURCE = 25
 MAX_LENGTH_PER_BUDGET_NAME = 25
-ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE = 65536
 
 
 def _budget(kv: tuple[str, Any], ctx: Context) -> Any:

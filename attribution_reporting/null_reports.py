@@ -39,11 +39,21 @@ def is_unconditionally_sent(trigger_context_id: str | None, filtering_id_max_byt
 
 
 def null_report_rate(
-    config: Config, source_registration_time_config: str, unconditionally_sent: bool
+    config: Config,
+    source_registration_time_config: str,
+    unconditionally_sent: bool,
+    *,
+    local_testing_mode: bool = False,
 ) -> float:
-    """Probability of a null report per lookback day (``include``) or per trigger (``exclude``)."""
+    """Probability of a null report per lookback day (``include``) or per trigger (``exclude``).
+
+    Local testing mode has no random null reports; an unconditionally sent trigger's are not
+    random (its report always arrives), so they stay.
+    """
     if unconditionally_sent:
         return 1.0
+    if local_testing_mode:
+        return 0.0
     if source_registration_time_config == INCLUDE:
         return config.null_report_rate_include_source_registration_time
     return config.null_report_rate_exclude_source_registration_time
@@ -74,6 +84,7 @@ def null_reports(
     config: Config,
     rng: Any = None,
     days: Collection[int] | None = None,
+    local_testing_mode: bool = False,
 ) -> list[NullReport]:
     """The null reports a trigger with aggregatable data makes.
 
@@ -84,7 +95,9 @@ def null_reports(
     the draw by "this lookback day is in ``days``" (a rate of 1 or 0 still decides alone).
     """
     unconditional = is_unconditionally_sent(trigger_context_id, filtering_id_max_bytes)
-    rate = null_report_rate(config, source_registration_time_config, unconditional)
+    rate = null_report_rate(
+        config, source_registration_time_config, unconditional, local_testing_mode=local_testing_mode
+    )
 
     def make(day: int) -> bool:
         if rate >= 1.0:

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from . import privacy
+
 
 @dataclass(frozen=True)
 class FakeReport:
@@ -21,35 +23,28 @@ class FakeReport:
     report_window_index: int
 
 
+# The privacy math is :mod:`privacy`'s (which the header validator uses too); these name it in
+# the engine's terms: a source's trigger data, windows and maximum number of reports.
+
+
 def num_states(num_trigger_data: int, num_windows: int, max_reports: int) -> int:
     """Number of possible outputs k = C(|trigger states| + n, n)."""
-    return math.comb(num_trigger_data * num_windows + max_reports, max_reports)
+    return privacy.num_states(max_reports, num_trigger_data, num_windows)
 
 
 def pick_rate(states: int, epsilon: float) -> float:
     """Probability of answering with a random output: k / (k - 1 + e^epsilon)."""
-    if math.isinf(epsilon):
-        return 0.0
-    return states / (states - 1 + math.exp(epsilon))
-
-
-def _binary_entropy(p: float) -> float:
-    if p in (0.0, 1.0):
-        return 0.0
-    return -p * math.log2(p) - (1 - p) * math.log2(1 - p)
+    return privacy.flip_probability(states, epsilon)
 
 
 def channel_capacity(states: int, epsilon: float) -> float:
     """Information gain of the q-ary symmetric channel the randomized response forms."""
-    if states <= 1:
-        return 0.0
-    flip = pick_rate(states, epsilon) * (states - 1) / states
-    return math.log2(states) - _binary_entropy(flip) - flip * math.log2(states - 1)
+    return privacy.max_information_gain(states, epsilon)
 
 
 def scopes_channel_capacity(states: int, max_event_states: int, limit: int) -> float:
     """Attribution-scopes capacity: log2(states + max_event_states * (limit - 1))."""
-    return math.log2(states + max_event_states * (limit - 1))
+    return privacy.attribution_scopes_information_gain(states, limit, max_event_states)
 
 
 def _k_combination(index: int, k: int) -> list[int]:

@@ -16,12 +16,12 @@ from typing import Any
 
 from . import reports as R
 from .context import EngineContext, Registration
-from .debug_reporting import header_error_report, os_delegated_reports
 from .explanations import source_explanation, trigger_explanation
 from .sites import InvalidURL, is_suitable_origin, origin_of, site_of
-from .source_processing import process_source
+from .source_processing import PRIVACY_LIMITS, process_source
 from .trigger_attribution import process_trigger
 from .validate import validate
+from .verbose_debug_glue import header_error_reports, os_delegated_reports
 
 DRAW = "draw"  # randomized_response default: draw it with the engine's rng
 
@@ -101,18 +101,14 @@ def _issues(items: Any) -> list[dict[str, Any]]:
     return [{"path": i.path, "msg": i.msg} for i in items]
 
 
-# Privacy limits the validator reports as top-level errors; the engine checks them itself while
-# processing the source, where each has its own status and verbose debug type.
-ENGINE_CHECKED = (
-    "number of possible output states",
-    "information gain",
-    "attribution scopes information gain",
-)
-
-
 def _engine_errors(result: Any) -> list[Any]:
-    """The validator's errors minus the privacy limits source processing checks."""
-    return [e for e in result.errors if not (e.path == [] and e.msg.startswith(ENGINE_CHECKED))]
+    """The validator's errors minus the privacy limits, which reject a parsed source later.
+
+    The validator tags those with their verbose debug type (``Issue.code``); Chromium applies
+    them when it stores the source, so they get a source status and debug reports, not a
+    parse error.
+    """
+    return [e for e in result.errors if e.code not in PRIVACY_LIMITS]
 
 
 def _flags(text: str | None, header: str, default: dict[str, bool]) -> dict[str, bool] | None:
@@ -159,8 +155,6 @@ def process_registration(
     request: RegistrationRequest,
     response: RegistrationResponse,
     now_ms: int,
-    *,
-    noise: bool = True,
 ) -> RegistrationOutcome:
     try:
         reporting_origin = origin_of(response.url)
@@ -219,8 +213,9 @@ def process_registration(
         outcome.explanation = f"The {chosen} header could not be parsed: " + "; ".join(
             e["msg"] for e in outcome.errors[:3]
         )
-        if info.get("report_header_errors") and not reg.fenced:
-            outcome.reports.append(header_error_report(ctx, reg, chosen, text))
+        outcome.reports += header_error_reports(
+            ctx, reg, chosen, text, report_header_errors=bool(info.get("report_header_errors"))
+        )
         return outcome
 
     if kind == "source" and not _navigation_scopes_allowed(ctx, reg, result.value):
@@ -230,12 +225,13 @@ def process_registration(
             "different attribution scopes, and a navigation may use only one set."
         )
     elif kind == "source":
-        src = process_source(ctx, reg, result.value)
+        exceeded = {e.code for e in result.errors if e.code in PRIVACY_LIMITS}
+        src = process_source(ctx, reg, result.value, exceeded)
         outcome.status = src.status
         outcome.reports = src.reports
         outcome.explanation = source_explanation(src.status)
     elif kind == "trigger":
-        trg = process_trigger(ctx, reg, result.value, noise=noise)
+        trg = process_trigger(ctx, reg, result.value)
         outcome.event_level_status = trg.event_status
         outcome.aggregatable_status = trg.aggregatable_status
         outcome.reports = trg.reports
@@ -246,7 +242,7 @@ def process_registration(
             "The registration was handed to the operating system, which this browser does not have."
         )
         urls = [item["url"] for item in result.value or [] if item.get("debug_reporting")]
-        outcome.reports = [] if reg.fenced else os_delegated_reports(ctx, reg, kind.removeprefix("os-"), urls)
+        outcome.reports = os_delegated_reports(ctx, reg, kind.removeprefix("os-"), urls)
     return outcome
 
 

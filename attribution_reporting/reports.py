@@ -150,3 +150,26 @@ class Report:
         if values.get("aggregatable") is not None:
             values["aggregatable"] = AggregatableData.from_json(values["aggregatable"])
         return cls(**values)
+
+
+DEBUG_COPY_KINDS = {EVENT_LEVEL: EVENT_LEVEL_DEBUG, AGGREGATABLE: AGGREGATABLE_DEBUG}
+
+
+def debug_copy(report: Report, *, report_id: str, time_ms: int) -> Report:
+    """The attribution-success debug copy of a report with both debug keys, sent at once.
+
+    Same body (or aggregatable data), sent to the report kind's ``/debug/`` path.
+    """
+    kind = DEBUG_COPY_KINDS[report.kind]
+    return Report(
+        report_id=report_id,
+        kind=kind,
+        url=report_url(report.reporting_origin, kind),
+        reporting_origin=report.reporting_origin,
+        report_time_ms=time_ms,
+        trigger_time_ms=time_ms,
+        body=dict(report.body) if isinstance(report.body, dict) else report.body,
+        aggregatable=report.aggregatable,
+        source_id=report.source_id,
+        context_site=report.context_site,
+    )

@@ -7,26 +7,21 @@ is not truthful, its fake event-level reports.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import attribution_scopes_processing, destination_limits, rate_limits
 from . import reports as R
+from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .aggregatable_debug_glue import source_reports
 from .context import EngineContext, Registration
-from .debug_reporting import source_verbose
-from .event_level import report_body, window_bounds
-from .randomized_response import (
-    FakeReport,
-    channel_capacity,
-    num_states,
-    pick_rate,
-    randomized_response,
-    scopes_channel_capacity,
-)
+from .event_level import new_report, window_bounds
+from .randomized_response import FakeReport, num_states, pick_rate, randomized_response
 from .removal import remove_sources
 from .sites import site_of
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
+from .verbose_debug_glue import source_verbose
 
 # Status strings as attribution-internals shows them, with the verbose debug type of each.
 STATUS_DEBUG_TYPES = {
@@ -44,6 +39,18 @@ STATUS_DEBUG_TYPES = {
     "destinationGlobalLimitReached": "source-destination-global-rate-limit",
     "excessiveSourceReportingOrigins": "source-reporting-origin-limit",
 }
+
+
+# The privacy limits Chromium applies when it stores a parsed source, in the order it checks
+# them. The header validator computes them (its issues carry these codes); a source that
+# exceeds one is rejected here, with its own status and debug reports.
+PRIVACY_LIMITS = (
+    "source-trigger-state-cardinality-limit",
+    "source-channel-capacity-limit",
+    "source-max-event-states-limit",
+    "source-scopes-channel-capacity-limit",
+)
+_STATUS_OF_DEBUG_TYPE = {debug_type: status for status, debug_type in STATUS_DEBUG_TYPES.items()}
 
 
 @dataclass
@@ -96,7 +103,7 @@ def build_source(ctx: EngineContext, reg: Registration, value: dict[str, Any]) -
         named_budgets=dict(value.get("named_budgets", {})),
         named_budget_totals=dict(value.get("named_budgets", {})),
         aggregatable_debug_reporting=adr or None,
-        remaining_aggregatable_budget=65536 - debug_budget,
+        remaining_aggregatable_budget=ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE - debug_budget,
         remaining_aggregatable_debug_budget=debug_budget,
     )
 
@@ -108,32 +115,30 @@ def _fail(ctx: EngineContext, reg: Registration, source: StoredSource, status: s
     return SourceResult(status, source, reports)
 
 
-def process_source(ctx: EngineContext, reg: Registration, value: dict[str, Any]) -> SourceResult:
+def process_source(
+    ctx: EngineContext, reg: Registration, value: dict[str, Any], exceeded: Collection[str] = ()
+) -> SourceResult:
+    """Stores a normalized source header, or says why not.
+
+    ``exceeded``: the :data:`PRIVACY_LIMITS` the header validator found the source over.
+    """
     config = ctx.config
     source = build_source(ctx, reg, value)
     now = reg.time_ms
 
-    # Trigger states, channel capacity, attribution scopes' limits.
+    for limit in PRIVACY_LIMITS:
+        if limit in exceeded:
+            return _fail(ctx, reg, source, _STATUS_OF_DEBUG_TYPE[limit])
+
+    # Randomized response (an injected one replaces the draw).
     states = num_states(
         len(source.trigger_data), len(source.event_report_window_ends_ms), source.max_event_level_reports
     )
-    if states > config.max_trigger_state_cardinality:
-        return _fail(ctx, reg, source, "exceedsMaxTriggerStateCardinality")
-    capacity = channel_capacity(states, source.event_level_epsilon)
-    if capacity > config.channel_capacity_limit(source.source_type):
-        return _fail(ctx, reg, source, "exceedsMaxChannelCapacity")
-    scopes = source.attribution_scopes
-    if scopes is not None:
-        if source.source_type == "event" and states > scopes["max_event_states"]:
-            return _fail(ctx, reg, source, "exceedsMaxEventStatesLimit")
-        scopes_capacity = scopes_channel_capacity(states, scopes["max_event_states"], scopes["limit"])
-        if scopes_capacity > config.scopes_channel_capacity_limit(source.source_type):
-            return _fail(ctx, reg, source, "exceedsMaxScopesChannelCapacity")
-
-    # Randomized response (an injected one replaces the draw).
     source.randomized_trigger_rate = pick_rate(states, source.event_level_epsilon)
     if reg.randomized_response_given:
         response = _injected_response(source, reg.randomized_response)
+    elif ctx.local_testing_mode:
+        response = None  # epsilon is infinite: the truth
     else:
         response = randomized_response(
             sorted(source.trigger_data),
@@ -242,24 +247,13 @@ def _fake_reports(
     records = []
     for fake in response:
         start, end = bounds[fake.report_window_index]
-        report_id = ctx.new_id()
         out.append(
-            R.Report(
-                report_id=report_id,
-                kind=R.EVENT_LEVEL,
-                url=R.report_url(source.reporting_origin, R.EVENT_LEVEL),
-                reporting_origin=source.reporting_origin,
+            new_report(
+                source,
+                report_id=ctx.new_id(),
+                trigger_data=fake.trigger_data,
                 report_time_ms=end,
                 trigger_time_ms=start,
-                body=report_body(
-                    source,
-                    report_id=report_id,
-                    trigger_data=fake.trigger_data,
-                    scheduled_report_time_ms=end,
-                    trigger_debug_key=None,
-                ),
-                source_id=source.source_id,
-                priority=0,
                 destination_site=source.destination_sites[0],
             )
         )

@@ -17,9 +17,8 @@ from . import aggregatable_attribution, event_attribution, rate_limits
 from . import reports as R
 from .aggregatable_debug_glue import trigger_reports
 from .context import EngineContext, Registration
-from .debug_reporting import trigger_debug_key, trigger_item, trigger_verbose
-from .null_reports import null_report_data, null_reports
 from .storage import StoredSource
+from .verbose_debug_glue import trigger_item, trigger_verbose
 
 ORIGIN_LIMIT = "trigger-reporting-origin-limit"
 
@@ -58,65 +57,7 @@ def find_source(
     return winner, candidates
 
 
-def _null_reports(
-    ctx: EngineContext,
-    reg: Registration,
-    trigger: dict[str, Any],
-    real: R.Report | None,
-    source: StoredSource | None,
-    noise: bool,
-) -> list[R.Report]:
-    if not aggregatable_attribution.has_aggregatable_data(trigger):
-        return []
-    max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
-    context_id = trigger.get("trigger_context_id")
-    days = reg.null_aggregatable_reports_days
-    made = null_reports(
-        trigger_time_ms=reg.time_ms,
-        source_registration_time_config=trigger.get("aggregatable_source_registration_time", "exclude"),
-        attributed_source_time_ms=source.source_time_ms
-        if (real is not None and source is not None)
-        else None,
-        trigger_context_id=context_id,
-        filtering_id_max_bytes=max_bytes,
-        config=ctx.config,
-        rng=ctx.rng,
-        days=days if days is not None else ([] if not noise else None),
-    )
-    out = []
-    for null in made:
-        unconditional = aggregatable_attribution.is_unconditionally_sent(context_id, max_bytes)
-        report_time = aggregatable_attribution.report_time_ms(ctx, reg.time_ms, unconditional, noise)
-        data = null_report_data(
-            null,
-            attribution_destination=reg.context_site,
-            reporting_origin=reg.reporting_origin,
-            scheduled_report_time=report_time // 1000,
-            aggregation_coordinator_origin=trigger.get("aggregation_coordinator_origin")
-            or ctx.config.default_coordinator_origin,
-            trigger_debug_key=trigger_debug_key(reg, trigger),
-            trigger_context_id=context_id,
-            filtering_id_max_bytes=max_bytes,
-        )
-        report = R.Report(
-            report_id=ctx.new_id(),
-            kind=R.AGGREGATABLE,
-            url=R.report_url(reg.reporting_origin, R.AGGREGATABLE),
-            reporting_origin=reg.reporting_origin,
-            report_time_ms=report_time,
-            trigger_time_ms=reg.time_ms,
-            aggregatable=data,
-            destination_site=reg.context_site,
-            context_site=reg.context_site,
-        )
-        ctx.storage.add_report(report)
-        out.append(report)
-    return out
-
-
-def process_trigger(
-    ctx: EngineContext, reg: Registration, trigger: dict[str, Any], *, noise: bool = True
-) -> TriggerResult:
+def process_trigger(ctx: EngineContext, reg: Registration, trigger: dict[str, Any]) -> TriggerResult:
     has_event = bool(trigger.get("event_trigger_data"))
     has_aggregatable = aggregatable_attribution.has_aggregatable_data(trigger)
     if not has_event and not has_aggregatable:
@@ -134,7 +75,7 @@ def process_trigger(
         reports += trigger_reports(ctx, reg, trigger, matched, [debug_type])
         if matched is not None:
             ctx.storage.update_source(matched)
-        reports += _null_reports(ctx, reg, trigger, None, None, noise)
+        reports += aggregatable_attribution.null_reports(ctx, reg, trigger, None, None)
         return TriggerResult(
             status if has_event else "notRegistered",
             status if has_aggregatable else "notRegistered",
@@ -149,7 +90,7 @@ def process_trigger(
             ctx.storage.update_source(other)
 
     event = event_attribution.create(ctx, reg, trigger, source)
-    aggregatable = aggregatable_attribution.create(ctx, reg, trigger, source, noise=noise)
+    aggregatable = aggregatable_attribution.create(ctx, reg, trigger, source)
     event_pending = event is not None and event.pending
     aggregatable_pending = aggregatable is not None and aggregatable.pending
     if (event_pending or aggregatable_pending) and rate_limits.reporting_origins_exceeded(
@@ -179,7 +120,7 @@ def process_trigger(
                 trigger,
                 event.debug_type,
                 source,
-                event_report_body=_strip(event.body) if event.body is not None else None,
+                event_report_body=event.body,
             )
         )
     if aggregatable is not None and aggregatable.debug_type:
@@ -204,7 +145,7 @@ def process_trigger(
     reports += trigger_reports(ctx, reg, trigger, source, types)
     ctx.storage.update_source(source)
     real = aggregatable.report if aggregatable is not None else None
-    reports += _null_reports(ctx, reg, trigger, real, source, noise)
+    reports += aggregatable_attribution.null_reports(ctx, reg, trigger, real, source)
     for copy in (event.debug_copy if event else None, aggregatable.debug_copy if aggregatable else None):
         if copy is not None:
             reports.append(copy)
@@ -215,8 +156,3 @@ def process_trigger(
         reports,
         types,
     )
-
-
-def _strip(body: dict[str, Any]) -> dict[str, Any]:
-    """A report body used as a verbose debug body carries no report id."""
-    return {k: v for k, v in body.items() if k != "report_id"}

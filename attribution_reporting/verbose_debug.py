@@ -19,70 +19,25 @@ no cookie. Limits are strings, except the channel capacities, which are numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .config import Config
+from .debug_types import SOURCE_NOISED, SOURCE_SUCCESS
+from .debug_types import SOURCE_TYPES as SOURCE_TYPES
+from .debug_types import TRIGGER_TYPES as TRIGGER_TYPES
+from .event_level import serialize_destinations
 from .reports import VERBOSE_DEBUG, Report, report_url
 
-SOURCE_SUCCESS = "source-success"
-SOURCE_NOISED = "source-noised"
 HIDDEN_SOURCE_TYPES = frozenset({"source-destination-global-rate-limit", "source-reporting-origin-limit"})
 HEADER_PARSING_ERROR = "header-parsing-error"
 OS_SOURCE_DELEGATED = "os-source-delegated"
 OS_TRIGGER_DELEGATED = "os-trigger-delegated"
-
-SOURCE_TYPES = (
-    "source-channel-capacity-limit",
-    "source-destination-global-rate-limit",
-    "source-destination-limit",
-    "source-destination-per-day-rate-limit",
-    "source-destination-rate-limit",
-    "source-max-event-states-limit",
-    "source-noised",
-    "source-reporting-origin-limit",
-    "source-reporting-origin-per-site-limit",
-    "source-scopes-channel-capacity-limit",
-    "source-storage-limit",
-    "source-success",
-    "source-trigger-state-cardinality-limit",
-    "source-unknown-error",
-)
-TRIGGER_TYPES = (
-    "trigger-aggregate-attributions-per-source-destination-limit",
-    "trigger-aggregate-deduplicated",
-    "trigger-aggregate-excessive-reports",
-    "trigger-aggregate-insufficient-budget",
-    "trigger-aggregate-insufficient-named-budget",
-    "trigger-aggregate-no-contributions",
-    "trigger-aggregate-report-window-passed",
-    "trigger-aggregate-storage-limit",
-    "trigger-event-attributions-per-source-destination-limit",
-    "trigger-event-deduplicated",
-    "trigger-event-excessive-reports",
-    "trigger-event-low-priority",
-    "trigger-event-no-matching-configurations",
-    "trigger-event-no-matching-trigger-data",
-    "trigger-event-noise",
-    "trigger-event-report-window-not-started",
-    "trigger-event-report-window-passed",
-    "trigger-event-storage-limit",
-    "trigger-no-matching-filter-data",
-    "trigger-no-matching-source",
-    "trigger-reporting-origin-limit",
-    "trigger-unknown-error",
-)
 # Trigger types whose body is the event-level report that was not stored.
 EVENT_REPORT_BODY_TYPES = frozenset({"trigger-event-excessive-reports", "trigger-event-low-priority"})
 # Trigger types that are not about a source (no source fields in the body).
 SOURCELESS_TRIGGER_TYPES = frozenset({"trigger-no-matching-source"})
-ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE = 65536
-
-
-def serialize_destinations(sites: Iterable[str]) -> str | list[str]:
-    """``attribution_destination``: one site as a string, several as a sorted list."""
-    ordered = sorted(set(sites))
-    return ordered[0] if len(ordered) == 1 else ordered
 
 
 def item(debug_type: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +237,12 @@ def os_delegated_item(kind: str, *, context_site: str, registration_url: str) ->
 
 
 def verbose_report(
-    items: Sequence[dict[str, Any]], *, reporting_origin: str, time_ms: int, report_id: str
+    items: Sequence[dict[str, Any]],
+    *,
+    reporting_origin: str,
+    time_ms: int,
+    report_id: str,
+    context_site: str | None = None,
 ) -> Report:
     """One verbose debug report: all items of one registration in one POST, sent at once."""
     return Report(
@@ -292,6 +252,7 @@ def verbose_report(
         reporting_origin=reporting_origin,
         report_time_ms=time_ms,
         body=[dict(i) for i in items],
+        context_site=context_site,
     )
 
 

@@ -10,21 +10,24 @@ trigger matched to a source also needs the source's permission.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from . import reports as R
 from . import verbose_debug as V
 from .context import EngineContext, Registration
+from .sites import InvalidURL, is_suitable_origin, origin_of
 from .storage import StoredSource
 
 
-def verbose_report(ctx: EngineContext, reg: Registration, items: list[dict[str, Any]]) -> R.Report:
-    """One immediate POST of a list of verbose debug data items."""
-    report = V.verbose_report(
-        items, reporting_origin=reg.reporting_origin, time_ms=reg.time_ms, report_id=ctx.new_id()
+def _report(ctx: EngineContext, reg: Registration, items: list[dict[str, Any]]) -> R.Report:
+    return V.verbose_report(
+        items,
+        reporting_origin=reg.reporting_origin,
+        time_ms=reg.time_ms,
+        report_id=ctx.new_id(),
+        context_site=reg.context_site,
     )
-    report.context_site = reg.context_site
-    return report
 
 
 def source_verbose(
@@ -53,15 +56,7 @@ def source_verbose(
         source_type=source.source_type,
         max_event_states=scopes.get("max_event_states", 3),
     )
-    return [verbose_report(ctx, reg, [item])]
-
-
-def trigger_debug_key(reg: Registration, trigger: dict[str, Any]) -> int | None:
-    """The trigger's debug key, dropped without cookie-based debug permission."""
-    raw = trigger.get("debug_key")
-    if raw is None or not reg.debug_permission:
-        return None
-    return int(raw)
+    return [_report(ctx, reg, [item])]
 
 
 def trigger_item(
@@ -75,10 +70,11 @@ def trigger_item(
     budget_name: str | None = None,
     budget_limit: int | None = None,
 ) -> dict[str, Any]:
+    """The verbose item for one trigger outcome, with the trigger's debug key if permitted."""
     return V.trigger_item(
         debug_type,
         destination_site=reg.context_site,
-        trigger_debug_key=trigger_debug_key(reg, trigger),
+        trigger_debug_key=reg.trigger_debug_key(trigger),
         config=ctx.config,
         source=source,
         event_report_body=event_report_body,
@@ -94,6 +90,7 @@ def trigger_verbose(
     source: StoredSource | None,
     items: list[dict[str, Any]],
 ) -> list[R.Report]:
+    """One verbose report of a trigger's items, if the trigger (and its source) allow it."""
     allowed = V.trigger_debug_allowed(
         debug_reporting=bool(trigger.get("debug_reporting")),
         debug_permission=reg.debug_permission,
@@ -102,19 +99,23 @@ def trigger_verbose(
     )
     if not items or not allowed:
         return []
-    return [verbose_report(ctx, reg, items)]
+    return [_report(ctx, reg, items)]
 
 
-def header_error_report(ctx: EngineContext, reg: Registration, header: str, value: str) -> R.Report:
-    return verbose_report(
-        ctx, reg, [V.header_parsing_error_item(context_site=reg.context_site, header=header, value=value)]
-    )
+def header_error_reports(
+    ctx: EngineContext, reg: Registration, header: str, value: str, *, report_header_errors: bool
+) -> list[R.Report]:
+    """``header-parsing-error`` for a header that did not parse, when the response asked for it."""
+    if not V.header_error_allowed(report_header_errors=report_header_errors, fenced=reg.fenced):
+        return []
+    item = V.header_parsing_error_item(context_site=reg.context_site, header=header, value=value)
+    return [_report(ctx, reg, [item])]
 
 
 def os_delegated_reports(ctx: EngineContext, reg: Registration, kind: str, urls: list[str]) -> list[R.Report]:
     """``os-source-delegated``/``os-trigger-delegated``, each to its registration URL's origin."""
-    from .sites import InvalidURL, is_suitable_origin, origin_of
-
+    if reg.fenced:
+        return []
     out = []
     for url in urls:
         try:
@@ -124,6 +125,5 @@ def os_delegated_reports(ctx: EngineContext, reg: Registration, kind: str, urls:
         if not is_suitable_origin(origin):
             continue
         item = V.os_delegated_item(kind, context_site=reg.context_site, registration_url=url)
-        target = Registration(**{**reg.__dict__, "reporting_origin": origin})
-        out.append(verbose_report(ctx, target, [item]))
+        out.append(_report(ctx, dataclasses.replace(reg, reporting_origin=origin), [item]))
     return out
