@@ -1,8 +1,8 @@
 """The engine as the simulated browser runs it: database storage, the demo config, debug mode.
 
-Debug mode plays Chrome's ``--attribution-reporting-debug-mode``: no noise (truthful
-randomized response, no null reports) and no delays, so every report is due the moment it is
-created. The demo's config lists the local coordinator first among the aggregation
+Debug mode plays Chrome's ``--attribution-reporting-debug-mode`` with the engine's local
+testing mode: no noise (truthful randomized response, no random null reports) and no delays,
+so every report is due the moment it is created. The demo's config lists the local coordinator first among the aggregation
 coordinators (the default for triggers that name none) and keeps Google's two after it.
 """
 
@@ -40,7 +40,7 @@ def demo_config() -> Config:
 def engine(*, debug_mode: bool | None = None) -> AttributionEngine:
     """An engine over the database; ``debug_mode`` None reads the stored switch."""
     debug = clock.debug_mode() if debug_mode is None else debug_mode
-    return AttributionEngine(DatabaseStorage(), config=demo_config(), rng=_rng, noise=not debug)
+    return AttributionEngine(DatabaseStorage(), config=demo_config(), rng=_rng, local_testing_mode=debug)
 
 
 def debug_permission() -> bool:
@@ -74,12 +74,10 @@ def process_response(
         url=url,
         headers=dict(headers.items()),
         debug_permission=debug_permission(),
-        randomized_response=None if debug else DRAW,
+        randomized_response=DRAW,
     )
     outcome = eng.handle_response(request, response, now_ms)
     reports = list(outcome.reports)
-    if debug:
-        reports = [_due_now(eng, report, now_ms) for report in reports]
     explanation = outcome.explanation
     if outcome.kind == "none" and not any(k.lower().startswith("attribution-reporting-") for k in headers):
         explanation = "The response carried no Attribution-Reporting headers, so nothing was registered."
@@ -93,18 +91,3 @@ def process_response(
         "report_ids": [r.report_id for r in reports],
     }
     return HopResult(outcome.kind, _status(outcome), explanation, detail, reports)
-
-
-def _due_now(eng: AttributionEngine, report: R.Report, now_ms: int) -> R.Report:
-    """Debug mode: a scheduled report is due at once (and its body says so)."""
-    stored = eng.storage.get_report(report.report_id)
-    if stored is None or stored.report_time_ms <= now_ms:
-        return stored or report
-    stored.report_time_ms = now_ms
-    stored.original_report_time_ms = now_ms
-    if isinstance(stored.body, dict) and "scheduled_report_time" in stored.body:
-        stored.body["scheduled_report_time"] = str(now_ms // 1000)
-    if stored.aggregatable is not None:
-        stored.aggregatable.scheduled_report_time = now_ms // 1000
-    eng.storage.update_report(stored)
-    return stored
