@@ -49,12 +49,13 @@ def choose_broker(var_dir: Path, env: dict | None = None) -> BrokerChoice:
         url = "redis://127.0.0.1:6379/0"
         return BrokerChoice(url, "local-redis", {}, url, "Celery broker: the local Redis on 127.0.0.1:6379")
     folder = var_dir / "celery"
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     options = {
         "data_folder_in": str(folder / "in"),
         "data_folder_out": str(folder / "in"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
     return BrokerChoice(

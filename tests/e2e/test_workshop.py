@@ -4,7 +4,8 @@
 internals, advance the clock, and find an event-level and an aggregatable report at the ad tech, with the guide
 ticking each step off. (b) Buy boots after clicking the tent ad: the filters do not match, and the pages say so.
 
-The main pages are saved to ``docs/screenshots/`` for the README.
+With ``ARA_UPDATE_SCREENSHOTS=1`` the main pages are saved to ``docs/screenshots/`` for the README
+(otherwise to ``var/screenshots/``, so a test run leaves the tracked images alone).
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    REPO / "docs" / "screenshots"
+    if os.environ.get("ARA_UPDATE_SCREENSHOTS") == "1"
+    else Path(os.environ.get("ARA_VAR_DIR", REPO / "var")) / "screenshots"
+)
 TIMEOUT = 20_000
 
 
