@@ -9,7 +9,9 @@ from pathlib import Path
 
 
 def main() -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+    )
     for name in names:
         print(f"== benchmarks.{name}", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
