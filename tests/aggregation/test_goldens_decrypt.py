@@ -85,6 +85,7 @@ def test_one_batch_of_goldens_keeps_only_the_first_copy_of_a_report_id():
 
 
 def test_wrong_key_is_a_decryption_error_and_unknown_key_id_is_not_found():
+    vectors("goldens/latest")
     wrong = {"example_id": bytes(range(32))}
     result = engine.aggregate_shard(_records(REPORTS[0]), wrong, engine.ShardSpec())
     assert result.errors == {"DECRYPTION_ERROR": 1}
@@ -93,6 +94,7 @@ def test_wrong_key_is_a_decryption_error_and_unknown_key_id_is_not_found():
 
 
 def test_altered_shared_info_does_not_decrypt():
+    vectors("goldens/latest")
     record = next(_records(REPORTS[0]))
     record["shared_info"] = record["shared_info"].replace("report.test", "other.test")
     result = engine.aggregate_shard([record], _key(), engine.ShardSpec())
