@@ -179,3 +179,10 @@ def eager_celery():
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var_dir(settings, tmp_path):
+    """Each test gets its own ``var/`` for files (aggregation buckets and jobs), as it gets its own DB."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
