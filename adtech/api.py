@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors
-from .models import Campaign, ReceivedReport
+from .models import CAMPAIGN_SETTINGS, Campaign, ReceivedReport
 from .validation import ValidationRequestError, check
 
 
@@ -55,28 +55,12 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = [
-            "slug",
-            "name",
-            "code",
-            "product_category",
-            "landing_sku",
-            "active",
-            "priority",
-            "expiry_days",
-            "click_report_windows_days",
-            "click_max_event_level_reports",
-            "view_report_window_days",
-            "aggregatable_report_window_days",
-            "debug_reporting",
-            "debug_key",
-            "creatives",
-        ]
+        fields = ["slug", "name", "code", *CAMPAIGN_SETTINGS, "creatives"]
 
 
 class CampaignList(generics.ListAPIView):
     serializer_class = CampaignSerializer
-    queryset = Campaign.objects.prefetch_related("creatives")
+    queryset = selectors.campaigns()
 
 
 class ValidateView(APIView):

@@ -6,26 +6,21 @@ from django import forms
 
 from .headers import parse_days
 from .keyscheme import DIMENSION_HELP, SOURCE_SIDE, TRIGGER_SIDE, KeyScheme
-from .models import AggregationSettings, Campaign, ConversionEvent
+from .models import CAMPAIGN_SETTINGS, AggregationSettings, Campaign, ConversionEvent
+
+
+def _debug_key(text: str) -> str:
+    """A debug key as typed (a uint64's digits, or empty for none)."""
+    key = text.strip()
+    if key and not key.isdigit():
+        raise forms.ValidationError("a debug key is a uint64: digits only")
+    return key
 
 
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = [
-            "name",
-            "product_category",
-            "landing_sku",
-            "active",
-            "priority",
-            "expiry_days",
-            "click_report_windows_days",
-            "click_max_event_level_reports",
-            "view_report_window_days",
-            "aggregatable_report_window_days",
-            "debug_reporting",
-            "debug_key",
-        ]
+        fields = ["name", *CAMPAIGN_SETTINGS]
 
     def clean_click_report_windows_days(self) -> str:
         text = self.cleaned_data["click_report_windows_days"]
@@ -35,10 +30,7 @@ class CampaignForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
 
     def clean_debug_key(self) -> str:
-        key = self.cleaned_data["debug_key"].strip()
-        if key and not key.isdigit():
-            raise forms.ValidationError("a debug key is a uint64: digits only")
-        return key
+        return _debug_key(self.cleaned_data["debug_key"])
 
 
 class ConversionEventForm(forms.ModelForm):
@@ -95,10 +87,7 @@ class AggregationSettingsForm(forms.ModelForm):
         return n
 
     def clean_trigger_debug_key(self) -> str:
-        key = self.cleaned_data["trigger_debug_key"].strip()
-        if key and not key.isdigit():
-            raise forms.ValidationError("a debug key is a uint64: digits only")
-        return key
+        return _debug_key(self.cleaned_data["trigger_debug_key"])
 
     def clean(self) -> dict:
         data = super().clean()

@@ -42,6 +42,22 @@ class Campaign(models.Model):
         return self.name
 
 
+# A campaign's header settings, in the order its settings page and the API list them.
+CAMPAIGN_SETTINGS = (
+    "product_category",
+    "landing_sku",
+    "active",
+    "priority",
+    "expiry_days",
+    "click_report_windows_days",
+    "click_max_event_level_reports",
+    "view_report_window_days",
+    "aggregatable_report_window_days",
+    "debug_reporting",
+    "debug_key",
+)
+
+
 class Creative(models.Model):
     """One ad of a campaign; its code goes into source_event_id so reports name the ad."""
 

@@ -85,14 +85,8 @@ def register_source(
     params: dict[str, str], eligibility: Eligibility, *, reporting_origin: str, url: str, context_origin: str
 ) -> Outcome:
     """Decide on a source registration and record it; raises RegistrationError on a bad request."""
-    reg = Registration(
-        kind="source",
-        reporting_origin=reporting_origin,
-        url=url,
-        context_origin=context_origin,
-        eligible_header=eligibility.raw,
-        eligible_present=eligibility.present,
-        eligibility=sorted(eligibility.keys),
+    reg = _registration(
+        "source", eligibility, reporting_origin=reporting_origin, url=url, context_origin=context_origin
     )
     campaign = Campaign.objects.filter(slug=params.get("campaign", ""), active=True).first()
     if campaign is None:
@@ -114,12 +108,10 @@ def register_source(
     )
     if not allowed:
         needed = "navigation-source" if source_type == "navigation" else "event-source"
-        reg.status = "declined"
-        reg.reason = (
-            f"a {kind} needs '{needed}' eligibility; {eligibility.describe()}, so no source header was sent"
+        return _decline(
+            reg,
+            f"a {kind} needs '{needed}' eligibility; {eligibility.describe()}, so no source header was sent",
         )
-        reg.save()
-        return Outcome(reg)
     reg.save()  # its id is the serial inside source_event_id
     header = source_header(
         campaign,
@@ -130,38 +122,24 @@ def register_source(
         scheme=current_scheme(),
         geo=params.get("geo") or None,
     )
-    value = json.dumps(header, separators=(",", ":"))
-    reg.answered_header, reg.header_value, reg.status = SOURCE_HEADER, value, "answered"
     article = "an" if source_type == "event" else "a"
     reg.reason = (
         f"{eligibility.describe()}: registered {article} {source_type} source for {campaign.slug}"
         + (f"/{creative.slug}" if creative else "")
     )
-    problems = _check("source", header, source_type)
-    if problems:
-        reg.reason += f" (the library finds this header invalid: {problems})"
-    out = Outcome(reg, {SOURCE_HEADER: value, "Attribution-Reporting-Info": "report-header-errors"})
-    if params.get("chain") == "partner" and not is_partner(reporting_origin):
-        rest = {k: v for k, v in params.items() if k != "chain"}
-        out.redirect_to = f"{partner_origin()}/register/source?{urlencode(rest)}"
-        reg.redirect_to = out.redirect_to
-        reg.reason += "; redirected to the measurement partner, which registers its own source"
-    reg.save()
-    return out
+    return _answer(reg, header, params, source_type=source_type, partner_does="its own source")
 
 
 def register_trigger(
     params: dict[str, str], eligibility: Eligibility, *, reporting_origin: str, url: str, context_origin: str
 ) -> Outcome:
     """Decide on a trigger registration and record it; bad parameters give an error outcome."""
-    reg = Registration(
-        kind="trigger",
+    reg = _registration(
+        "trigger",
+        eligibility,
         reporting_origin=reporting_origin,
         url=url,
         context_origin=context_origin,
-        eligible_header=eligibility.raw,
-        eligible_present=eligibility.present,
-        eligibility=sorted(eligibility.keys),
         event=params.get("event", "")[:30],
     )
     event = ConversionEvent.objects.filter(event=params.get("event", ""), enabled=True).first()
@@ -172,10 +150,10 @@ def register_trigger(
         return _refuse(reg, f"value must be a whole number of minor units (cents), not {raw_value!r}")
     value_minor = int(raw_value) if raw_value else None
     if not eligibility.may_register_trigger:
-        reg.status = "declined"
-        reg.reason = f"a conversion needs 'trigger' eligibility; {eligibility.describe()}, so no trigger header was sent"
-        reg.save()
-        return Outcome(reg)
+        return _decline(
+            reg,
+            f"a conversion needs 'trigger' eligibility; {eligibility.describe()}, so no trigger header was sent",
+        )
     category = params.get("category") or SKU_CATEGORIES.get(params.get("product", ""), "")
     row = aggregation_settings()
     header = trigger_header(
@@ -189,20 +167,8 @@ def register_trigger(
         debug_reporting=row.trigger_debug_reporting,
         debug_key=row.trigger_debug_key,
     )
-    value = json.dumps(header, separators=(",", ":"))
-    reg.answered_header, reg.header_value, reg.status = TRIGGER_HEADER, value, "answered"
     reg.reason = f"{eligibility.describe()}: registered a {event.event} trigger"
-    problems = _check("trigger", header)
-    if problems:
-        reg.reason += f" (the library finds this header invalid: {problems})"
-    out = Outcome(reg, {TRIGGER_HEADER: value, "Attribution-Reporting-Info": "report-header-errors"})
-    if params.get("chain") == "partner" and not is_partner(reporting_origin):
-        rest = {k: v for k, v in params.items() if k != "chain"}
-        out.redirect_to = f"{partner_origin()}/register/trigger?{urlencode(rest)}"
-        reg.redirect_to = out.redirect_to
-        reg.reason += "; redirected to the measurement partner, which registers the trigger too"
-    reg.save()
-    return out
+    return _answer(reg, header, params, partner_does="the trigger too")
 
 
 def geo_from_accept_language(header: str) -> str:
@@ -220,6 +186,54 @@ def geo_from_accept_language(header: str) -> str:
 def is_partner(origin: str) -> bool:
     """True for the measurement partner's origin (the alias host), which does not redirect again."""
     return origin.rstrip("/") == partner_origin()
+
+
+def _registration(kind: str, eligibility: Eligibility, **fields: str) -> Registration:
+    """An unsaved record of one registration request and the eligibility it came with."""
+    return Registration(
+        kind=kind,
+        eligible_header=eligibility.raw,
+        eligible_present=eligibility.present,
+        eligibility=sorted(eligibility.keys),
+        **fields,
+    )
+
+
+def _answer(
+    reg: Registration,
+    header: dict,
+    params: dict[str, str],
+    *,
+    source_type: str | None = None,
+    partner_does: str,
+) -> Outcome:
+    """Answers with ``header`` (checked by the library) and, for a partner chain, a redirect.
+
+    ``reg.reason`` already says what was registered; the library's verdict and the redirect
+    are appended. The measurement partner itself does not redirect again.
+    """
+    name = SOURCE_HEADER if reg.kind == "source" else TRIGGER_HEADER
+    value = json.dumps(header, separators=(",", ":"))
+    reg.answered_header, reg.header_value, reg.status = name, value, "answered"
+    problems = _check(reg.kind, header, source_type)
+    if problems:
+        reg.reason += f" (the library finds this header invalid: {problems})"
+    out = Outcome(reg, {name: value, "Attribution-Reporting-Info": "report-header-errors"})
+    if params.get("chain") == "partner" and not is_partner(reg.reporting_origin):
+        rest = {k: v for k, v in params.items() if k != "chain"}
+        out.redirect_to = f"{partner_origin()}/register/{reg.kind}?{urlencode(rest)}"
+        reg.redirect_to = out.redirect_to
+        reg.reason += f"; redirected to the measurement partner, which registers {partner_does}"
+    reg.save()
+    return out
+
+
+def _decline(reg: Registration, reason: str) -> Outcome:
+    """No header: the request's eligibility does not allow this kind of registration."""
+    reg.status = "declined"
+    reg.reason = reason
+    reg.save()
+    return Outcome(reg)
 
 
 def _refuse(reg: Registration, reason: str) -> Outcome:

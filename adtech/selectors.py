@@ -20,6 +20,11 @@ TYPE_ALIASES = {
 KINDS = [k for k, _ in R.KIND_CHOICES]
 
 
+def campaigns() -> QuerySet[Campaign]:
+    """Every campaign with its creatives, in code order (the dashboard, the settings list, the API)."""
+    return Campaign.objects.prefetch_related("creatives")
+
+
 def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:
     """Processed, non-duplicate aggregatable attribution reports not yet in an aggregation job."""
     return R.objects.filter(kind=R.AGGREGATABLE, status=R.PROCESSED, batch_job_id__isnull=True).order_by("pk")

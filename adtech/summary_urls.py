@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from aggregation import noise
+from config.shortcuts import found_or_404
 
 from . import batching, summaries
 
@@ -51,9 +52,7 @@ def summary_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def summary_detail(request: HttpRequest, job_request_id: str) -> HttpResponse:
-    detail = summaries.summary_detail(job_request_id)
-    if detail is None:
-        raise Http404("no such summary report")
+    detail = found_or_404(summaries.summary_detail(job_request_id), "no such summary report")
     return render(request, "adtech/summary_detail.html", detail)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -78,34 +80,31 @@ def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpRespons
     return response
 
 
-def _registration_args(request: HttpRequest) -> dict:
-    return {
-        "reporting_origin": _origin(request),
-        "url": request.build_absolute_uri(),
-        "context_origin": request.headers.get("Origin") or request.headers.get("Referer", ""),
-    }
+def _register(request: HttpRequest, service: Callable[..., registrations.Outcome]) -> HttpResponse:
+    """Parses a registration request, lets ``service`` decide, and answers as it decided."""
+    eligibility = parse_eligible(request.headers.get("Attribution-Reporting-Eligible"))
+    params = request.GET.dict()
+    params.setdefault(
+        "geo", registrations.geo_from_accept_language(request.headers.get("Accept-Language", ""))
+    )
+    outcome = service(
+        params,
+        eligibility,
+        reporting_origin=_origin(request),
+        url=request.build_absolute_uri(),
+        context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
+    )
+    return _answer(request, outcome)
 
 
 @require_GET
 def register_source(request: HttpRequest) -> HttpResponse:
-    eligibility = parse_eligible(request.headers.get("Attribution-Reporting-Eligible"))
-    params = request.GET.dict()
-    params.setdefault(
-        "geo", registrations.geo_from_accept_language(request.headers.get("Accept-Language", ""))
-    )
-    outcome = registrations.register_source(params, eligibility, **_registration_args(request))
-    return _answer(request, outcome)
+    return _register(request, registrations.register_source)
 
 
 @require_GET
 def register_trigger(request: HttpRequest) -> HttpResponse:
-    eligibility = parse_eligible(request.headers.get("Attribution-Reporting-Eligible"))
-    params = request.GET.dict()
-    params.setdefault(
-        "geo", registrations.geo_from_accept_language(request.headers.get("Accept-Language", ""))
-    )
-    outcome = registrations.register_trigger(params, eligibility, **_registration_args(request))
-    return _answer(request, outcome)
+    return _register(request, registrations.register_trigger)
 
 
 # --- Ads ----------------------------------------------------------------------------------
@@ -210,7 +209,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "adtech/home.html",
-        {"campaigns": Campaign.objects.prefetch_related("creatives"), "active": "dashboard"},
+        {"campaigns": selectors.campaigns(), "active": "dashboard"},
     )
 
 
@@ -234,8 +233,19 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "adtech/campaigns.html",
-        {"campaigns": Campaign.objects.prefetch_related("creatives"), "active": "campaigns"},
+        {"campaigns": selectors.campaigns(), "active": "campaigns"},
     )
+
+
+def _may_save(request: HttpRequest, previews: list[dict[str, Any]]) -> bool:
+    """True when Save was pressed and every header the new settings would send is valid.
+
+    Settings that would send an invalid header are never saved, and the page says why.
+    """
+    if not all(p["valid"] for p in previews):
+        messages.error(request, "Not saved: the library rejects a header these settings would send.")
+        return False
+    return "save" in request.POST
 
 
 @require_http_methods(["GET", "POST"])
@@ -247,12 +257,10 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         candidate = form.save(commit=False)
         previews = campaign_previews(candidate, current_scheme())
-        if all(p["valid"] for p in previews) and "save" in request.POST:
+        if _may_save(request, previews):
             services.save_campaign(candidate)
             messages.success(request, f"Saved {candidate.name}: its next registrations send these headers.")
             return redirect("campaign-edit", slug=candidate.slug)
-        if not all(p["valid"] for p in previews):
-            messages.error(request, "Not saved: the library rejects a header these settings would send.")
     context = {"campaign": campaign, "form": form, "previews": previews, "active": "campaigns"}
     return render(request, "adtech/campaign_edit.html", context)
 
@@ -275,12 +283,10 @@ def conversions(request: HttpRequest) -> HttpResponse:
         new_row = form.save(commit=False)
         previews = trigger_previews(candidates, new_row)
         row = new_row
-        if all(p["valid"] for p in previews) and "save" in request.POST:
+        if _may_save(request, previews):
             services.save_conversion_settings(new_events, new_row)
             messages.success(request, "Saved: the next trigger registrations send these headers.")
             return redirect("conversions")
-        if not all(p["valid"] for p in previews):
-            messages.error(request, "Not saved: the library rejects a header these settings would send.")
     scheme = KeyScheme(tuple(row.source_dimensions or ()), tuple(row.trigger_dimensions or ()))
     context = {
         "formset": formset,

@@ -65,6 +65,26 @@ NO_WAIVER = (
 )
 
 
+def _on_submit(form_id: str, answer_name: str, body: str) -> str:
+    """A script that posts form ``form_id`` with fetch, then runs ``body`` on its JSON answer.
+
+    ``body`` is lines indented by four spaces; the answer is the constant ``answer_name``.
+    """
+    return (
+        "<script>\n"
+        f'  document.getElementById("{form_id}").addEventListener("submit", async (event) => {{\n'
+        "    event.preventDefault();\n"
+        "    const form = event.currentTarget;\n"
+        "    const answer = await fetch(form.action, {\n"
+        '      method: "POST", body: new FormData(form), headers: {"Accept": "application/json"},\n'
+        "    });\n"
+        f"    const {answer_name} = await answer.json();\n"
+        f"{body}"
+        "  });\n"
+        "</script>"
+    )
+
+
 def product_view_trigger(product: Product) -> TriggerSnippet:
     url = trigger_url("product-view", product=product.sku, category=product.category)
     markup = f'<img attributionsrc src="{escape(url)}"\n     width="1" height="1" alt="">'
@@ -85,15 +105,9 @@ def add_to_cart_trigger(product: Product) -> TriggerSnippet:
     url = trigger_url(
         "add-to-cart", value=product.price_cents, product=product.sku, category=product.category
     )
-    markup = (
-        "<script>\n"
-        '  document.getElementById("add-to-cart").addEventListener("submit", async (event) => {\n'
-        "    event.preventDefault();\n"
-        "    const form = event.currentTarget;\n"
-        "    const answer = await fetch(form.action, {\n"
-        '      method: "POST", body: new FormData(form), headers: {"Accept": "application/json"},\n'
-        "    });\n"
-        "    const cart = await answer.json();\n"
+    markup = _on_submit(
+        "add-to-cart",
+        "cart",
         "    if (!answer.ok) { window.alert(cart.error); return; }\n"
         '    document.querySelectorAll("[data-cart-count]").forEach((el) => { el.textContent = cart.count; });\n'
         '    document.getElementById("added").hidden = false;\n'
@@ -101,9 +115,7 @@ def add_to_cart_trigger(product: Product) -> TriggerSnippet:
         '      mode: "no-cors",\n'
         "      keepalive: true,\n"
         "      attributionReporting: {eventSourceEligible: false, triggerEligible: true},\n"
-        "    });\n"
-        "  });\n"
-        "</script>"
+        "    });\n",
     )
     return TriggerSnippet(
         event="add-to-cart",
@@ -145,23 +157,15 @@ def purchase_trigger(order: Order) -> TriggerSnippet:
 
 def newsletter_trigger() -> TriggerSnippet:
     url = trigger_url("newsletter-signup")
-    markup = (
-        "<script>\n"
-        '  document.getElementById("newsletter").addEventListener("submit", async (event) => {\n'
-        "    event.preventDefault();\n"
-        "    const form = event.currentTarget;\n"
-        "    const answer = await fetch(form.action, {\n"
-        '      method: "POST", body: new FormData(form), headers: {"Accept": "application/json"},\n'
-        "    });\n"
-        "    const result = await answer.json();\n"
+    markup = _on_submit(
+        "newsletter",
+        "result",
         '    document.getElementById("newsletter-result").textContent = result.message;\n'
         "    if (!answer.ok) return;\n"
         "    const xhr = new XMLHttpRequest();\n"
         f'    xhr.open("GET", "{url}");\n'
         "    xhr.setAttributionReporting({eventSourceEligible: false, triggerEligible: true});\n"
-        "    xhr.send();\n"
-        "  });\n"
-        "</script>"
+        "    xhr.send();\n",
     )
     return TriggerSnippet(
         event="newsletter-signup",

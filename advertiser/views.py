@@ -1,14 +1,12 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.shortcuts import found_or_404, wants_json
+
 from . import selectors, services
 from .catalog import CATEGORIES
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _render(
@@ -16,6 +14,18 @@ def _render(
 ) -> HttpResponse:
     base = {"cart_count": services.cart_count(request.session), "categories": CATEGORIES}
     return render(request, template, {**base, **(context or {})}, status=status)
+
+
+def _reply(request: HttpRequest, *, ok: bool, message: str, data: dict, then: str) -> HttpResponse:
+    """``data`` as JSON for the page's script; for a plain form post, ``message`` and a redirect."""
+    if wants_json(request):
+        return JsonResponse(data, status=200 if ok else 400)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(then)
+
+
+def _cart_context(lines: list[services.CartLine]) -> dict:
+    return {"lines": lines, "total": f"${sum(line.line_cents for line in lines) / 100:,.2f}"}
 
 
 @require_GET
@@ -30,9 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def product(request: HttpRequest, sku: str) -> HttpResponse:
-    found = selectors.get_product(sku)
-    if found is None:
-        raise Http404("No such product")
+    found = found_or_404(selectors.get_product(sku), "No such product")
     return _render(
         request,
         "advertiser/product.html",
@@ -52,14 +60,9 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         count = services.add_to_cart(request.session, sku, quantity)
     except ValueError as exc:  # ShopError, or a quantity that is not a number
         message = str(exc) if isinstance(exc, services.ShopError) else "The quantity must be a whole number."
-        if _wants_json(request):
-            return JsonResponse({"error": message}, status=400)
-        messages.error(request, message)
-        return redirect("cart")
-    if _wants_json(request):
-        return JsonResponse({"count": count, "sku": sku})
-    messages.success(request, "Added to your cart.")
-    return redirect("cart")
+        return _reply(request, ok=False, message=message, data={"error": message}, then="cart")
+    message = "Added to your cart."
+    return _reply(request, ok=True, message=message, data={"count": count, "sku": sku}, then="cart")
 
 
 @require_POST
@@ -70,9 +73,7 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def cart(request: HttpRequest) -> HttpResponse:
-    lines = services.cart_lines(request.session)
-    total = sum(line.line_cents for line in lines)
-    return _render(request, "advertiser/cart.html", {"lines": lines, "total": f"${total / 100:,.2f}"})
+    return _render(request, "advertiser/cart.html", _cart_context(services.cart_lines(request.session)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,20 +92,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
             error = str(exc)
         else:
             return redirect("order", order_id=order.order_id)
-    total = sum(line.line_cents for line in lines)
     return _render(
         request,
         "advertiser/checkout.html",
-        {"lines": lines, "total": f"${total / 100:,.2f}", "error": error, "form": form},
+        {**_cart_context(lines), "error": error, "form": form},
         status=400 if error else 200,
     )
 
 
 @require_GET
 def order(request: HttpRequest, order_id: str) -> HttpResponse:
-    found = selectors.get_order(order_id)
-    if found is None:
-        raise Http404("No such order")
+    found = found_or_404(selectors.get_order(order_id), "No such order")
     return _render(
         request, "advertiser/thanks.html", {"order": found, "trigger": selectors.purchase_trigger(found)}
     )
@@ -116,13 +114,9 @@ def newsletter(request: HttpRequest) -> HttpResponse:
         try:
             _, created = services.sign_up(request.POST.get("email", ""))
         except services.ShopError as exc:
-            if _wants_json(request):
-                return JsonResponse({"ok": False, "message": str(exc)}, status=400)
-            messages.error(request, str(exc))
-            return redirect("newsletter")
-        message = "Thanks! You are signed up." if created else "You were already signed up: thanks!"
-        if _wants_json(request):
-            return JsonResponse({"ok": True, "message": message})
-        messages.success(request, message)
-        return redirect("newsletter")
+            message, ok = str(exc), False
+        else:
+            message = "Thanks! You are signed up." if created else "You were already signed up: thanks!"
+            ok = True
+        return _reply(request, ok=ok, message=message, data={"ok": ok, "message": message}, then="newsletter")
     return _render(request, "advertiser/newsletter.html", {"trigger": selectors.newsletter_trigger()})

@@ -192,20 +192,7 @@ class InternalsView(APIView):
     """Everything the internals page shows, in one poll."""
 
     def get(self, request: Request) -> Response:
-        return Response(
-            {
-                "state": selectors.state(),
-                "sources": selectors.sources(limit=300),
-                "source_registrations": selectors.registration_hops(kind="source", limit=200),
-                "trigger_registrations": selectors.registration_hops(kind="trigger", limit=200),
-                "other_registrations": [
-                    h
-                    for h in selectors.registration_hops(limit=200)
-                    if h["kind"] not in ("source", "trigger")
-                ],
-                "reports": selectors.reports(limit=500),
-            }
-        )
+        return Response(selectors.internals())
 
 
 @method_decorator(csrf_protect, name="dispatch")

@@ -23,7 +23,30 @@ class BrowserState(models.Model):
         return f"offset {self.clock_offset_ms} ms, debug mode {self.debug_mode}"
 
 
-class Source(models.Model):
+class EngineRecord(models.Model):
+    """An engine record: its JSON document, read back in insertion order."""
+
+    data = models.TextField()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class TimedRecord(EngineRecord):
+    """A rate-limit or budget record: named by ``record_id``, counted in windows of ``time_ms``."""
+
+    record_id = models.CharField(max_length=64, unique=True)
+    time_ms = models.BigIntegerField()
+
+    class Meta(EngineRecord.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.record_id
+
+
+class Source(EngineRecord):
     source_id = models.CharField(max_length=64, unique=True)
     source_site = models.CharField(max_length=255, db_index=True)
     source_origin = models.CharField(max_length=255, db_index=True)
@@ -32,10 +55,6 @@ class Source(models.Model):
     source_time_ms = models.BigIntegerField()
     expiry_time_ms = models.BigIntegerField()
     active = models.BooleanField(default=True)
-    data = models.TextField()
-
-    class Meta:
-        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.source_id
@@ -51,7 +70,7 @@ class SourceDestination(models.Model):
         return self.site
 
 
-class Report(models.Model):
+class Report(EngineRecord):
     report_id = models.CharField(max_length=64, unique=True)
     kind = models.CharField(max_length=32, db_index=True)
     status = models.CharField(max_length=16, db_index=True)
@@ -59,7 +78,6 @@ class Report(models.Model):
     source_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     destination_site = models.CharField(max_length=255, blank=True, default="", db_index=True)
     reporting_origin = models.CharField(max_length=255)
-    data = models.TextField()
     # Delivery bookkeeping (the engine's Report keeps attempts and the last error too).
     created_at = models.DateTimeField(auto_now_add=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -68,40 +86,19 @@ class Report(models.Model):
     sent_body = models.TextField(blank=True, default="")
     delivery_note = models.TextField(blank=True, default="")
 
-    class Meta:
-        ordering = ["id"]
-
     def __str__(self) -> str:
         return f"{self.kind} {self.report_id}"
 
 
-class RateLimit(models.Model):
-    record_id = models.CharField(max_length=64, unique=True)
+class RateLimit(TimedRecord):
     scope = models.CharField(max_length=32, db_index=True)
     source_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
     source_site = models.CharField(max_length=255, db_index=True)
     destination_site = models.CharField(max_length=255, db_index=True)
-    time_ms = models.BigIntegerField()
-    data = models.TextField()
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.record_id
 
 
-class DebugBudget(models.Model):
-    record_id = models.CharField(max_length=64, unique=True)
+class DebugBudget(TimedRecord):
     context_site = models.CharField(max_length=255, db_index=True)
-    time_ms = models.BigIntegerField()
-    data = models.TextField()
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.record_id
 
 
 class Registration(models.Model):

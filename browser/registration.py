@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urljoin
 
 import httpx
@@ -148,10 +150,18 @@ def register(ctx: Context, url: str, *, transport: httpx.BaseTransport | None = 
                 )
                 response.read()
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                _record_failed_hop(
-                    registration, index, current, request_headers, describe_error(exc, current)
+                failure = describe_error(exc, current)
+                _save_hop(
+                    registration,
+                    index,
+                    current,
+                    request_headers,
+                    None,
+                    kind="error",
+                    status="requestFailed",
+                    explanation=failure,
                 )
-                return _finish(registration, error=describe_error(exc, current))
+                return _finish(registration, error=failure)
             _record_hop(registration, index, current, request_headers, response, ctx, eligible)
             location = response.headers.get("location") if response.is_redirect else None
             if not location:
@@ -176,18 +186,25 @@ def _shown_headers(response: httpx.Response) -> dict[str, str]:
     return {name: response.headers[name] for name in SHOWN_RESPONSE_HEADERS if name in response.headers}
 
 
-def _record_failed_hop(
-    registration: models.Registration, index: int, url: str, request_headers: dict, explanation: str
-) -> None:
-    models.RegistrationHop.objects.create(
+def _save_hop(
+    registration: models.Registration,
+    index: int,
+    url: str,
+    request_headers: dict,
+    response: httpx.Response | None,
+    **outcome: str,
+) -> models.RegistrationHop:
+    """Stores one hop: the request, the response when there was one, and what came of it."""
+    if response is not None:
+        outcome["response_status"] = response.status_code
+        outcome["response_headers"] = json.dumps(_shown_headers(response))
+    return models.RegistrationHop.objects.create(
         registration=registration,
         index=index,
         url=url,
         reporting_origin=_origin_or_blank(url),
         request_headers=json.dumps(request_headers),
-        kind="error",
-        status="requestFailed",
-        explanation=explanation,
+        **outcome,
     )
 
 
@@ -208,19 +225,12 @@ def _record_hop(
     eligible: str,
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
-    shown = _shown_headers(response)
+    save = partial(_save_hop, registration, index, url, request_headers, response)
     try:
-        _process_hop(registration, index, url, request_headers, response, shown, ctx, eligible)
+        _process_hop(save, url, response, ctx, eligible)
     except Exception as exc:  # a bug must not cost the page its explanation
         log.exception("processing %s failed", url)
-        models.RegistrationHop.objects.create(
-            registration=registration,
-            index=index,
-            url=url,
-            reporting_origin=_origin_or_blank(url),
-            request_headers=json.dumps(request_headers),
-            response_status=response.status_code,
-            response_headers=json.dumps(shown),
+        save(
             kind="error",
             status="internalError",
             explanation=f"The simulated browser could not process this response ({exc!r}); nothing was stored.",
@@ -228,12 +238,9 @@ def _record_hop(
 
 
 def _process_hop(
-    registration: models.Registration,
-    index: int,
+    save: Callable[..., models.RegistrationHop],
     url: str,
-    request_headers: dict,
     response: httpx.Response,
-    shown: dict[str, str],
     ctx: Context,
     eligible: str,
 ) -> None:
@@ -246,14 +253,7 @@ def _process_hop(
             headers=response.headers,
             now_ms=now,
         )
-        models.RegistrationHop.objects.create(
-            registration=registration,
-            index=index,
-            url=url,
-            reporting_origin=_origin_or_blank(url),
-            request_headers=json.dumps(request_headers),
-            response_status=response.status_code,
-            response_headers=json.dumps(shown),
+        save(
             kind=result.kind,
             status=result.status,
             explanation=result.explanation,

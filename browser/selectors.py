@@ -15,6 +15,7 @@ from django.db.models import Count
 from attribution_reporting import reports as R
 
 from . import attribution, clock, coordinator, models
+from .storage import DatabaseStorage
 
 
 def jsonable(value: Any) -> Any:
@@ -31,6 +32,11 @@ def jsonable(value: Any) -> Any:
 def _iso(ms: int | None) -> str | None:
     dt = clock.as_datetime(ms)
     return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+def next_report_time() -> int | None:
+    """When the earliest pending report is due (virtual clock ms), or None when none waits."""
+    return DatabaseStorage().next_report_time()
 
 
 def summary() -> dict[str, Any]:
@@ -60,12 +66,7 @@ def state() -> dict[str, Any]:
     """The API state block of the internals page."""
     row = models.BrowserState.objects.filter(pk=1).first()
     now = clock.now_ms()
-    next_time = (
-        models.Report.objects.filter(status=R.PENDING)
-        .order_by("report_time_ms")
-        .values_list("report_time_ms", flat=True)
-        .first()
-    )
+    next_time = next_report_time()
     offset = row.clock_offset_ms if row else 0
     return {
         "now_ms": now,
@@ -221,3 +222,17 @@ def reports(*, kind: str | None = None, status: str | None = None, limit: int = 
 def report(report_id: str) -> dict[str, Any] | None:
     row = models.Report.objects.filter(report_id=report_id).first()
     return report_json(row) if row else None
+
+
+def internals() -> dict[str, Any]:
+    """Everything the attribution internals page shows: its first render and each poll."""
+    return {
+        "state": state(),
+        "sources": sources(limit=300),
+        "source_registrations": registration_hops(kind="source", limit=200),
+        "trigger_registrations": registration_hops(kind="trigger", limit=200),
+        "other_registrations": [
+            h for h in registration_hops(limit=200) if h["kind"] not in ("source", "trigger")
+        ],
+        "reports": reports(limit=500),
+    }

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from attribution_reporting import reports as R
 
-from . import clock, delivery, models, storage
+from . import clock, delivery, models, selectors, storage
 from .registration import Context, RegistrationError, outcome_json, register
 
 HOUR_MS = 3_600_000
@@ -65,12 +65,7 @@ def advance_clock(*, by_ms: int | None = None, to_next_report: bool = False) -> 
     """Moves the virtual clock forward and queues the reports that became due."""
     before_due = set(_due_now())
     if to_next_report:
-        next_time = (
-            models.Report.objects.filter(status=R.PENDING)
-            .order_by("report_time_ms")
-            .values_list("report_time_ms", flat=True)
-            .first()
-        )
+        next_time = selectors.next_report_time()
         if next_time is None:
             return ClockMove(clock.now_ms(), 0, [], "No report is waiting, so the clock did not move.")
         by_ms = max(0, next_time - clock.now_ms())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from django.db.models import Model, QuerySet
+
 from attribution_reporting.reports import PENDING
 from attribution_reporting.reports import Report as ReportData
 from attribution_reporting.storage import DebugBudgetRecord, RateLimitRecord, StoredSource
@@ -63,6 +65,30 @@ def _rate_limit_columns(record: RateLimitRecord) -> dict:
     }
 
 
+def _where(qs: QuerySet, **equal: object) -> QuerySet:
+    """``qs`` filtered on every lookup whose value is given: the protocol's None means "any"."""
+    given = {lookup: value for lookup, value in equal.items() if value is not None}
+    return qs.filter(**given) if given else qs
+
+
+def _documents(cls: type, qs: QuerySet) -> list:
+    """The engine records stored in ``qs``'s ``data`` column, in the queryset's order."""
+    return [cls.from_json(loads(d)) for d in qs.values_list("data", flat=True)]
+
+
+def _document(cls: type, qs: QuerySet) -> object | None:
+    """The one engine record in ``qs``, or None when there is none."""
+    data = qs.values_list("data", flat=True).first()
+    return cls.from_json(loads(data)) if data is not None else None
+
+
+def _delete(model: type[Model], key: str, ids: Iterable[str]) -> None:
+    """Deletes the rows whose ``key`` column is one of ``ids`` (no query for none)."""
+    ids = list(ids)
+    if ids:
+        model.objects.filter(**{f"{key}__in": ids}).delete()
+
+
 class DatabaseStorage:
     """:class:`attribution_reporting.storage.Storage` backed by the ``browser`` models."""
 
@@ -93,13 +119,10 @@ class DatabaseStorage:
             )
 
     def delete_sources(self, source_ids: Iterable[str]) -> None:
-        ids = list(source_ids)
-        if ids:
-            models.Source.objects.filter(source_id__in=ids).delete()
+        _delete(models.Source, "source_id", source_ids)
 
     def get_source(self, source_id: str) -> StoredSource | None:
-        data = models.Source.objects.filter(source_id=source_id).values_list("data", flat=True).first()
-        return StoredSource.from_json(loads(data)) if data is not None else None
+        return _document(StoredSource, models.Source.objects.filter(source_id=source_id))
 
     def find_sources(
         self,
@@ -111,20 +134,16 @@ class DatabaseStorage:
         unexpired_at: int | None = None,
         active_only: bool = False,
     ) -> list[StoredSource]:
-        qs = models.Source.objects.all()
-        if destination_site is not None:
-            qs = qs.filter(destinations__site=destination_site)
-        if reporting_origin is not None:
-            qs = qs.filter(reporting_origin=reporting_origin)
-        if source_site is not None:
-            qs = qs.filter(source_site=source_site)
-        if source_origin is not None:
-            qs = qs.filter(source_origin=source_origin)
-        if unexpired_at is not None:
-            qs = qs.filter(expiry_time_ms__gt=unexpired_at)
-        if active_only:
-            qs = qs.filter(active=True)
-        return [StoredSource.from_json(loads(d)) for d in qs.order_by("id").values_list("data", flat=True)]
+        qs = _where(
+            models.Source.objects.all(),
+            destinations__site=destination_site,
+            reporting_origin=reporting_origin,
+            source_site=source_site,
+            source_origin=source_origin,
+            expiry_time_ms__gt=unexpired_at,
+            active=True if active_only else None,
+        )
+        return _documents(StoredSource, qs.order_by("id"))
 
     # Reports
     def add_report(self, report: ReportData) -> None:
@@ -136,13 +155,10 @@ class DatabaseStorage:
             self.add_report(report)
 
     def delete_reports(self, report_ids: Iterable[str]) -> None:
-        ids = list(report_ids)
-        if ids:
-            models.Report.objects.filter(report_id__in=ids).delete()
+        _delete(models.Report, "report_id", report_ids)
 
     def get_report(self, report_id: str) -> ReportData | None:
-        data = models.Report.objects.filter(report_id=report_id).values_list("data", flat=True).first()
-        return ReportData.from_json(loads(data)) if data is not None else None
+        return _document(ReportData, models.Report.objects.filter(report_id=report_id))
 
     def find_reports(
         self,
@@ -153,19 +169,15 @@ class DatabaseStorage:
         status: str | None = PENDING,
         due_at: int | None = None,
     ) -> list[ReportData]:
-        qs = models.Report.objects.all()
-        if source_id is not None:
-            qs = qs.filter(source_id=source_id)
-        if kind is not None:
-            qs = qs.filter(kind=kind)
-        if destination_site is not None:
-            qs = qs.filter(destination_site=destination_site)
-        if status is not None:
-            qs = qs.filter(status=status)
-        if due_at is not None:
-            qs = qs.filter(report_time_ms__lte=due_at)
-        rows = qs.order_by("report_time_ms", "id").values_list("data", flat=True)
-        return [ReportData.from_json(loads(d)) for d in rows]
+        qs = _where(
+            models.Report.objects.all(),
+            source_id=source_id,
+            kind=kind,
+            destination_site=destination_site,
+            status=status,
+            report_time_ms__lte=due_at,
+        )
+        return _documents(ReportData, qs.order_by("report_time_ms", "id"))
 
     def next_report_time(self) -> int | None:
         row = (
@@ -206,9 +218,7 @@ class DatabaseStorage:
             models.RateLimit.objects.bulk_create(new)
 
     def delete_rate_limits(self, record_ids: Iterable[str]) -> None:
-        ids = list(record_ids)
-        if ids:
-            models.RateLimit.objects.filter(record_id__in=ids).delete()
+        _delete(models.RateLimit, "record_id", record_ids)
 
     def find_rate_limits(
         self,
@@ -219,18 +229,15 @@ class DatabaseStorage:
         source_id: str | None = None,
         since_ms: int | None = None,
     ) -> list[RateLimitRecord]:
-        qs = models.RateLimit.objects.all()
-        if source_site is not None:
-            qs = qs.filter(source_site=source_site)
-        if destination_site is not None:
-            qs = qs.filter(destination_site=destination_site)
-        if scope is not None:
-            qs = qs.filter(scope=scope)
-        if source_id is not None:
-            qs = qs.filter(source_id=source_id)
-        if since_ms is not None:
-            qs = qs.filter(time_ms__gt=since_ms)
-        return [RateLimitRecord.from_json(loads(d)) for d in qs.order_by("id").values_list("data", flat=True)]
+        qs = _where(
+            models.RateLimit.objects.all(),
+            source_site=source_site,
+            destination_site=destination_site,
+            scope=scope,
+            source_id=source_id,
+            time_ms__gt=since_ms,
+        )
+        return _documents(RateLimitRecord, qs.order_by("id"))
 
     # Aggregatable debug budgets
     def add_debug_budget(self, record: DebugBudgetRecord) -> None:
@@ -242,8 +249,8 @@ class DatabaseStorage:
         )
 
     def find_debug_budgets(self, *, context_site: str, since_ms: int) -> list[DebugBudgetRecord]:
-        qs = models.DebugBudget.objects.filter(context_site=context_site, time_ms__gt=since_ms).order_by("id")
-        return [DebugBudgetRecord.from_json(loads(d)) for d in qs.values_list("data", flat=True)]
+        qs = models.DebugBudget.objects.filter(context_site=context_site, time_ms__gt=since_ms)
+        return _documents(DebugBudgetRecord, qs.order_by("id"))
 
 
 def clear() -> None:

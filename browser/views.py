@@ -27,16 +27,7 @@ def _trusted_origins() -> list[str]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Attribution internals, modelled on Chrome's chrome://attribution-internals."""
-    initial = {
-        "state": selectors.state(),
-        "sources": selectors.sources(limit=300),
-        "source_registrations": selectors.registration_hops(kind="source", limit=200),
-        "trigger_registrations": selectors.registration_hops(kind="trigger", limit=200),
-        "other_registrations": [
-            h for h in selectors.registration_hops(limit=200) if h["kind"] not in ("source", "trigger")
-        ],
-        "reports": selectors.reports(limit=500),
-    }
+    initial = selectors.internals()
     return render(request, "browser/home.html", {"initial": initial, "state": initial["state"]})
 
 

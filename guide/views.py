@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from config.hosts import party_url
+from config.shortcuts import wants_json
 
 from . import services, tasks
 
@@ -54,7 +55,7 @@ def go_internals(request: HttpRequest) -> HttpResponse:
 def reset(request: HttpRequest) -> HttpResponse:
     """Clears every party's data for the next attendee."""
     results = services.reset_all(request.session)
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         return JsonResponse({"results": results})
     request.session["guide_reset_result"] = results
     return redirect("home")

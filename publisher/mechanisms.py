@@ -84,13 +84,28 @@ BUY_NEXT = (
 )
 
 
+def _anchor(url: str, text: str) -> str:
+    """A link to the shop, opened in a new tab, whose click registers ``url``."""
+    return (
+        f'<a href="{escape(product_url())}"\n   attributionsrc="{escape(url)}"\n   target="_blank">{text}</a>'
+    )
+
+
+def _on_click(button_id: str, label: str, body: str) -> str:
+    """A button and the script that runs ``body`` (lines indented by four spaces) on its click."""
+    return (
+        f'<button type="button" id="{button_id}">{label}</button>\n'
+        "<script>\n"
+        f'  document.getElementById("{button_id}").addEventListener("click", () => {{\n'
+        f"{body}"
+        "  });\n"
+        "</script>"
+    )
+
+
 def _a_click() -> Mechanism:
     url = source_url(source_type="navigation")
-    markup = (
-        f'<a href="{escape(product_url())}"\n'
-        f'   attributionsrc="{escape(url)}"\n'
-        '   target="_blank">Ridgeline 2-Person Tent: $249 at Trailhead Outfitters</a>'
-    )
+    markup = _anchor(url, "Ridgeline 2-Person Tent: $249 at Trailhead Outfitters")
     return Mechanism(
         slug="anchor-click",
         title="A click on a link: <a attributionsrc>",
@@ -109,16 +124,13 @@ def _a_click() -> Mechanism:
 
 def _window_open() -> Mechanism:
     url = source_url(source_type="navigation")
-    markup = (
-        '<button type="button" id="open-offer">See the tent deal</button>\n'
-        "<script>\n"
-        '  document.getElementById("open-offer").addEventListener("click", () => {\n'
+    markup = _on_click(
+        "open-offer",
+        "See the tent deal",
         "    window.open(\n"
         f'      "{product_url()}",\n'
         '      "_blank",\n'
-        f'      "attributionsrc=" + encodeURIComponent("{url}"));\n'
-        "  });\n"
-        "</script>"
+        f'      "attributionsrc=" + encodeURIComponent("{url}"));\n',
     )
     return Mechanism(
         slug="window-open",
@@ -204,17 +216,14 @@ def _script() -> Mechanism:
 
 def _fetch() -> Mechanism:
     url = source_url(source_type="event")
-    markup = (
-        '<button type="button" id="fetch-register">The ad was seen: register with fetch()</button>\n'
-        "<script>\n"
-        '  document.getElementById("fetch-register").addEventListener("click", () => {\n'
+    markup = _on_click(
+        "fetch-register",
+        "The ad was seen: register with fetch()",
         f'    fetch("{url}", {{\n'
         '      mode: "no-cors",\n'
         "      keepalive: true,\n"
         "      attributionReporting: {eventSourceEligible: true, triggerEligible: false},\n"
-        "    });\n"
-        "  });\n"
-        "</script>"
+        "    });\n",
     )
     return Mechanism(
         slug="fetch",
@@ -238,16 +247,13 @@ def _fetch() -> Mechanism:
 
 def _xhr() -> Mechanism:
     url = source_url(source_type="event")
-    markup = (
-        '<button type="button" id="xhr-register">The ad was seen: register with XMLHttpRequest</button>\n'
-        "<script>\n"
-        '  document.getElementById("xhr-register").addEventListener("click", () => {\n'
+    markup = _on_click(
+        "xhr-register",
+        "The ad was seen: register with XMLHttpRequest",
         "    const xhr = new XMLHttpRequest();\n"
         f'    xhr.open("GET", "{url}");\n'
         "    xhr.setAttributionReporting({eventSourceEligible: true, triggerEligible: false});\n"
-        "    xhr.send();\n"
-        "  });\n"
-        "</script>"
+        "    xhr.send();\n",
     )
     return Mechanism(
         slug="xhr",
@@ -268,11 +274,7 @@ def _xhr() -> Mechanism:
 
 def _redirect_chain() -> Mechanism:
     url = source_url(source_type="navigation", chain="partner")
-    markup = (
-        f'<a href="{escape(product_url())}"\n'
-        f'   attributionsrc="{escape(url)}"\n'
-        '   target="_blank">Ridgeline 2-Person Tent, with our measurement partner</a>'
-    )
+    markup = _anchor(url, "Ridgeline 2-Person Tent, with our measurement partner")
     return Mechanism(
         slug="redirect-chain",
         title="A redirect chain: two reporting origins from one click",

@@ -1,6 +1,8 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from config.shortcuts import found_or_404
 
 from . import selectors
 
@@ -23,9 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.get_article(slug)
-    if found is None:
-        raise Http404("No such article")
+    found = found_or_404(selectors.get_article(slug), "No such article")
     return render(
         request,
         "publisher/article.html",
@@ -45,9 +45,7 @@ def ways(request: HttpRequest) -> HttpResponse:
 @require_GET
 def way(request: HttpRequest, slug: str) -> HttpResponse:
     mechanisms = selectors.mechanism_list()
-    found = next((m for m in mechanisms if m.slug == slug), None)
-    if found is None:
-        raise Http404("No such registration page")
+    found = found_or_404(next((m for m in mechanisms if m.slug == slug), None), "No such registration page")
     index = mechanisms.index(found)
     return render(
         request,
