@@ -10,24 +10,21 @@ it first and no shard needs another shard's memory.
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
-import sqlite3
-import tempfile
-import uuid
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from attribution_reporting import aggregatable_payload as payloads
 
-from .budget import ATTRIBUTION_APIS, BudgetUnit, budget_unit
+from .budget import BudgetUnit, budget_unit
+from .report_ids import ReportIdSet
+from .shared_info import SUPPORTED_APIS as SUPPORTED_APIS  # re-exported: services use engine.*
+from .shared_info import FatalJobError as FatalJobError  # re-exported
+from .shared_info import ReportError, parse_shared_info
 
-SUPPORTED_APIS = (*ATTRIBUTION_APIS, "protected-audience", "shared-storage")
 MAX_REPORT_AGE_SECONDS = 90 * 24 * 3600
 
 # Error categories and their descriptions, as the service reports them in error_summary.
@@ -45,21 +42,6 @@ ERROR_DESCRIPTIONS = {
     "ORIGINAL_REPORT_TIME_TOO_OLD": "Report's scheduled_report_time is more than 90 days old.",
     "NUM_REPORTS_WITH_ERRORS": "Total number of reports that had an error. These reports were not aggregated.",
 }
-
-
-class FatalJobError(Exception):
-    """A condition that fails the whole job, with the service's return code."""
-
-    def __init__(self, return_code: str, message: str):
-        super().__init__(message)
-        self.return_code = return_code
-        self.message = message
-
-
-class ReportError(Exception):
-    def __init__(self, category: str):
-        super().__init__(category)
-        self.category = category
 
 
 @dataclass(frozen=True)
@@ -126,91 +108,12 @@ class ShardResult:
         return sum(self.errors.values())
 
 
-class ReportIdSet:
-    """Report IDs seen so far, on disk: memory stays flat however large the batch."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="aggregation-ids-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3", isolation_level=None)
-        self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8000;"
-            "CREATE TABLE ids (id BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN;"
-        )
-        self._insert = "INSERT OR IGNORE INTO ids VALUES (?)"
-
-    def add(self, report_id: bytes) -> bool:
-        """True if ``report_id`` is new."""
-        return self._db.execute(self._insert, (report_id,)).rowcount == 1
-
-    def close(self) -> None:
-        self._db.close()
-        self._dir.cleanup()
-
-
-def parse_shared_info(text: str) -> dict[str, Any]:
-    """The shared_info fields the service checks; ReportError (or FatalJobError) if unusable."""
+def _loaded_key(raw: Any) -> Any:
+    """The key parsed once for the whole shard; as given if unusable, so each report's decryption fails."""
     try:
-        info = json.loads(text)
-    except ValueError:
-        raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID") from None
-    if not isinstance(info, dict):
-        raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID")
-    version = info.get("version")
-    if not isinstance(version, str):
-        raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID")
-    major = version.split(".", 1)[0]
-    if not major.isdigit():
-        raise ReportError("UNSUPPORTED_SHAREDINFO_VERSION")
-    if int(major) > 1:
-        raise FatalJobError(
-            "UNSUPPORTED_REPORT_VERSION",
-            f"A report has shared_info version {version}; the service reads 0.x and 1.x.",
-        )
-    if version in ("0", "0.0"):
-        raise ReportError("UNSUPPORTED_SHAREDINFO_VERSION")
-    if info.get("api") not in SUPPORTED_APIS:
-        raise ReportError("UNSUPPORTED_REPORT_API_TYPE")
-    for name in ("reporting_origin", "report_id", "scheduled_report_time"):
-        if not isinstance(info.get(name), str) or not info[name]:
-            raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID")
-    if info["api"] in ATTRIBUTION_APIS and not isinstance(info.get("attribution_destination"), str):
-        raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID")
-    for name in ("scheduled_report_time", "source_registration_time"):
-        value = info.get(name)
-        if value is not None and not (isinstance(value, str) and value.isdigit()):
-            raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID")
-    try:
-        info["_id"] = uuid.UUID(info["report_id"]).bytes
-    except ValueError:
-        raise ReportError("REQUIRED_SHAREDINFO_FIELD_INVALID") from None
-    return info
-
-
-def _open_payload(payload: bytes, key: bytes | None, shared_info: str) -> bytes:
-    """The CBOR plaintext of a payload: decrypted with ``key``, or as is (cleartext).
-
-    Avro carries raw bytes; the library's ``decrypt_plaintext`` takes base64, so the bytes
-    are re-encoded unless the library offers ``decrypt_plaintext_bytes(sealed, key, info)``.
-    """
-    if key is None:
-        return payload
-    fast = getattr(payloads, "decrypt_plaintext_bytes", None)
-    try:
-        if fast is not None:
-            return fast(payload, key, shared_info)
-        return payloads.decrypt_plaintext(base64.b64encode(payload).decode("ascii"), key, shared_info)
+        return payloads.load_private_key(raw)
     except payloads.PayloadError:
-        raise ReportError("DECRYPTION_ERROR") from None
-
-
-def _decode(plaintext: bytes, *, encrypted: bool) -> dict[str, Any]:
-    try:
-        decoded = payloads.decode_plaintext(plaintext)
-    except payloads.PayloadError:
-        raise ReportError("REPORT_PARSING_ERROR" if encrypted else "DECRYPTION_KEY_NOT_FOUND") from None
-    if decoded["operation"] != payloads.OPERATION:
-        raise ReportError("UNSUPPORTED_OPERATION")
-    return decoded
+        return raw
 
 
 @functools.lru_cache(maxsize=256)
@@ -231,55 +134,94 @@ def aggregate_shard(
     progress: Callable[[int], None] | None = None,
     progress_every: int = 5000,
 ) -> ShardResult:
-    """Aggregate the records of shard ``spec.shard_index`` (of ``spec.shard_count``)."""
+    """Aggregate the records of shard ``spec.shard_index`` (of ``spec.shard_count``).
+
+    This loop runs once per report of a batch that may hold millions: state lives in
+    locals, and each report's budget unit is computed only when its fields are new.
+    """
     result = ShardResult()
-    seen = ReportIdSet()
-    sums = result.sums
+    sums, errors, units = result.sums, result.errors, result.units
     wanted = spec.filtering_ids
     site = _site(spec.reporting_site) if spec.reporting_site else None
-    try:
+    checking = bool(spec.debug_run or spec.attribution_report_to or site or spec.now is not None)
+    first_shard = spec.shard_index == 0
+    shard_count, shard_index = spec.shard_count, spec.shard_index
+    accept_cleartext = spec.accept_cleartext
+    decrypt, contributions_of = payloads.decrypt_plaintext_bytes, payloads.histogram_contributions
+    unit_fields: set[tuple[Any, ...]] = set()
+    loaded: dict[str, Any] = {}  # key id -> key ready for HPKE; only ids that are in ``keys``
+    scanned = reports = accepted = duplicates = 0
+    with ReportIdSet() as seen:
         for record in records:
-            result.scanned += 1
-            if progress is not None and result.scanned % progress_every == 0:
-                progress(result.scanned)
+            scanned += 1
+            if progress is not None and scanned % progress_every == 0:
+                progress(scanned)
             text = record["shared_info"]
             try:
                 info = parse_shared_info(text)
             except ReportError as err:
-                if spec.shard_index == 0:  # reports without a usable id belong to shard 0
-                    result.reports += 1
-                    result.errors[err.category] += 1
+                if first_shard:  # reports without a usable id belong to shard 0
+                    reports += 1
+                    errors[err.category] += 1
                 continue
             report_id = info["_id"]
-            if spec.shard_count > 1 and zlib.crc32(report_id) % spec.shard_count != spec.shard_index:
+            if shard_count > 1 and zlib.crc32(report_id) % shard_count != shard_index:
                 continue
-            result.reports += 1
+            reports += 1
             try:
-                _check(info, spec, site)
+                if checking:
+                    _check(info, spec, site)
                 key_id = record["key_id"]
-                key = keys.get(key_id)
-                if key is None and not spec.accept_cleartext:
+                key = loaded.get(key_id)
+                if key is None and key_id in keys:
+                    key = loaded[key_id] = _loaded_key(keys[key_id])
+                if key is not None:
+                    try:
+                        plaintext = decrypt(record["payload"], key, text)
+                    except payloads.PayloadError:
+                        raise ReportError("DECRYPTION_ERROR") from None
+                elif accept_cleartext:
+                    plaintext = record["payload"]
+                else:
                     raise ReportError("DECRYPTION_KEY_NOT_FOUND")
-                decoded = _decode(_open_payload(record["payload"], key, text), encrypted=key is not None)
+                try:
+                    operation, contributions = contributions_of(plaintext)
+                except payloads.PayloadError:
+                    raise ReportError(
+                        "REPORT_PARSING_ERROR" if key is not None else "DECRYPTION_KEY_NOT_FOUND"
+                    ) from None
+                if operation != payloads.OPERATION:
+                    raise ReportError("UNSUPPORTED_OPERATION")
             except ReportError as err:
-                result.errors[err.category] += 1
+                errors[err.category] += 1
                 continue
             if not seen.add(report_id):
-                result.duplicates += 1
+                duplicates += 1
                 continue
-            result.accepted += 1
-            for fid in wanted:
-                unit = budget_unit(info, fid)
-                if unit not in result.units:
-                    result.units[unit] = {"relevant_shared_info": text, "filtering_id": fid}
-            for contribution in decoded["data"]:
-                bucket, value = contribution["bucket"], contribution["value"]
-                if (bucket or value) and contribution["id"] in wanted:
+            accepted += 1
+            # budget_unit reads exactly these fields: reports that share them share units.
+            scheduled = int(info["scheduled_report_time"])
+            fields = (
+                info["api"],
+                info["version"],
+                info["reporting_origin"],
+                info.get("attribution_destination"),
+                info.get("source_registration_time"),
+                scheduled - scheduled % 3600,
+            )
+            if fields not in unit_fields:
+                unit_fields.add(fields)
+                for fid in wanted:
+                    unit = budget_unit(info, fid)
+                    if unit not in units:
+                        units[unit] = {"relevant_shared_info": text, "filtering_id": fid}
+            for bucket, value, fid in contributions:  # padding is already left out
+                if fid in wanted:
                     sums[bucket] = sums.get(bucket, 0) + value
-    finally:
-        seen.close()
+    result.scanned, result.reports = scanned, reports
+    result.accepted, result.duplicates = accepted, duplicates
     if progress is not None:
-        progress(result.scanned)
+        progress(scanned)
     return result
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import io
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -42,6 +43,7 @@ ENC_BYTES = 32
 TAG_BYTES = 16
 
 _SUITE = Suite(KEM.X25519, KDF.HKDF_SHA256, AEAD.CHACHA20_POLY1305)
+_LOADED_KEY_TYPE = type(X25519PrivateKey.from_private_bytes(bytes(X25519_KEY_BYTES)))
 
 Contribution = tuple[int, int, int]  # (bucket, value, filtering_id)
 
@@ -145,6 +147,24 @@ def decode_plaintext(plaintext: bytes) -> dict[str, Any]:
     return {"operation": operation, "data": out}
 
 
+def histogram_contributions(plaintext: bytes) -> tuple[str, list[Contribution]]:
+    """The operation and the contributions that are not padding, as ``(bucket, value, id)``.
+
+    What :func:`decode_plaintext` gives once padding is dropped, and it fails on exactly the
+    same inputs, but an aggregation job calls it once per report and most of a padded
+    payload is padding: a Chrome payload ends with identical zero contributions, byte for
+    byte, before ``"operation": "histogram"``. Those trailing copies are recognised as bytes
+    and only what precedes them goes through CBOR decoding. Anything laid out differently
+    takes the general path.
+    """
+    fast = _without_trailing_padding(plaintext)
+    if fast is not None:
+        return OPERATION, fast
+    decoded = decode_plaintext(plaintext)
+    kept = [(c["bucket"], c["value"], c["id"]) for c in decoded["data"] if c["bucket"] or c["value"]]
+    return decoded["operation"], kept
+
+
 def encrypt_plaintext(plaintext: bytes, public_key: bytes, shared_info: str) -> str:
     """HPKE-seal ``plaintext`` to a coordinator's raw X25519 ``public_key``; base64 out."""
     if not isinstance(public_key, bytes | bytearray) or len(public_key) != X25519_KEY_BYTES:
@@ -172,16 +192,25 @@ def decrypt_plaintext(payload_b64: str, private_key: bytes | str, shared_info: s
     return decrypt_plaintext_bytes(_b64decode(payload_b64, "payload"), private_key, shared_info)
 
 
-def decrypt_plaintext_bytes(sealed: bytes, private_key: bytes | str, shared_info: str) -> bytes:
-    """As :func:`decrypt_plaintext`, for a payload already as bytes (Avro report batches)."""
-    if not isinstance(sealed, bytes | bytearray):
-        raise PayloadError("payload must be bytes")
+def decrypt_plaintext_bytes(
+    sealed: bytes, private_key: bytes | str | X25519PrivateKey, shared_info: str
+) -> bytes:
+    """As :func:`decrypt_plaintext`, for a payload already as bytes (Avro report batches).
+
+    ``private_key`` may also be a key from :func:`load_private_key`: a job that opens
+    thousands of payloads with one key then skips checking and looking it up each time.
+    """
+    if type(sealed) is not bytes:
+        if not isinstance(sealed, bytes | bytearray):
+            raise PayloadError("payload must be bytes")
+        sealed = bytes(sealed)
     if len(sealed) < ENC_BYTES + TAG_BYTES:
         raise PayloadError("payload is too short to be an HPKE ciphertext")
-    key = _load_private_key(_private_key_bytes(private_key))
-    info = _info(shared_info)
+    key = private_key if type(private_key) is _LOADED_KEY_TYPE else load_private_key(private_key)
+    if type(shared_info) is not str:
+        raise PayloadError("shared_info must be the report's shared_info string")
     try:
-        return _SUITE.decrypt(bytes(sealed), key, info=info)
+        return _SUITE.decrypt(sealed, key, info=HPKE_INFO_PREFIX + shared_info.encode("utf-8"))
     except InvalidTag:
         raise PayloadError(
             "payload does not decrypt: wrong key, altered ciphertext or a different shared_info"
@@ -215,6 +244,100 @@ def without_padding(decoded: Mapping[str, Any]) -> list[dict[str, int]]:
     return [c for c in decoded["data"] if c["bucket"] or c["value"]]
 
 
+# Canonical layout of a histogram plaintext: {"data": [...], "operation": "histogram"}.
+_HEAD = b"\xa2\x64data"
+_TAIL = b"\x69operation\x69histogram"
+_MAX_DEPTH = cbor2.CBORDecoder(io.BytesIO()).max_depth
+_ARRAY_HEADERS = [bytes((0x80 + n,)) for n in range(24)]
+_PADDING_VALUE_BUCKET = b"\x65value\x44" + bytes(VALUE_BYTES) + b"\x66bucket\x50" + bytes(BUCKET_BYTES)
+# One padding contribution as Chrome encodes it, for each filtering id width (none: payload 0.1).
+_PADDING_ENTRIES = tuple(
+    b"\xa3\x62id" + bytes([0x40 + width]) + bytes(width) + _PADDING_VALUE_BUCKET
+    for width in range(1, MAX_FILTERING_ID_MAX_BYTES + 1)
+) + (b"\xa2" + _PADDING_VALUE_BUCKET,)
+
+
+def _without_trailing_padding(plaintext: Any) -> list[Contribution] | None:
+    """The non-padding contributions of a canonical plaintext, or None to decode it in full.
+
+    The plaintext must be ``_HEAD``, an array header for n entries, the entries, then
+    ``_TAIL``. The k trailing entries that equal a padding entry byte for byte are cut; the
+    rest is decoded as an array of n - k items that must end exactly where the padding
+    starts. A CBOR parse of the whole plaintext then reads the same n - k items, k zero
+    contributions and the operation, so nothing is accepted that the general path refuses.
+    """
+    if type(plaintext) is not bytes or not plaintext.startswith(_HEAD) or not plaintext.endswith(_TAIL):
+        return None
+    header = plaintext[6]  # after _HEAD
+    if 0x80 <= header <= 0x97:
+        count, start = header - 0x80, 7
+    elif header == 0x98:
+        count, start = plaintext[7], 8
+    else:
+        return None
+    end = len(plaintext) - len(_TAIL)
+    for entry in _PADDING_ENTRIES:
+        if plaintext.endswith(entry, start, end):
+            break
+    else:
+        return None
+    size = len(entry)
+    most = min(count, (end - start) // size)
+    # Usually the first padding entry starts the run of them that ends the array.
+    padding = (end - plaintext.find(entry, start, end)) // size
+    if not (padding <= most and plaintext.endswith(entry * padding, start, end)):
+        padding = _trailing_copies(plaintext, entry, start, end, most)
+        if padding == 0:
+            return None
+    kept = count - padding
+    if kept == 0:
+        return [] if end - start == padding * size else None
+    header = _ARRAY_HEADERS[kept] if kept < 24 else bytes((0x98, kept))
+    rest = header + plaintext[start : end - padding * size]
+    stream = io.BytesIO(rest)
+    try:  # one level shallower than inside the map, so the nesting limit is one less
+        entries = cbor2.CBORDecoder(stream, max_depth=_MAX_DEPTH - 1).decode()
+    except Exception:  # left to the general path, which reports it
+        return None
+    if stream.tell() != len(rest):
+        return None
+    out = []
+    from_bytes = int.from_bytes
+    for entry in entries:
+        if type(entry) is not dict:
+            return None
+        bucket = entry.get("bucket")
+        value = entry.get("value")
+        fid = entry.get("id", b"")
+        if (
+            type(bucket) is not bytes
+            or type(value) is not bytes
+            or type(fid) is not bytes
+            or len(bucket) > BUCKET_BYTES
+            or len(value) > VALUE_BYTES
+            or len(fid) > MAX_FILTERING_ID_MAX_BYTES
+        ):
+            return None
+        bucket_int = from_bytes(bucket, "big")
+        value_int = from_bytes(value, "big")
+        if bucket_int or value_int:
+            out.append((bucket_int, value_int, from_bytes(fid, "big")))
+    return out
+
+
+def _trailing_copies(data: bytes, entry: bytes, start: int, end: int, most: int) -> int:
+    """How many copies of ``entry`` ``data[start:end]`` ends with, at most ``most``."""
+    # Bisection: "ends with k copies" holds for every k up to the answer.
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if data.endswith(entry * middle, start, end):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _info(shared_info: str) -> bytes:
     if not isinstance(shared_info, str):
         raise PayloadError("shared_info must be the report's shared_info string")
@@ -246,6 +369,13 @@ def _b64decode(text: Any, what: str) -> bytes:
         return base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise PayloadError(f"{what} is not valid base64") from None
+
+
+def load_private_key(private_key: bytes | str | X25519PrivateKey) -> X25519PrivateKey:
+    """A coordinator private key (raw 32 bytes or their base64) ready for decryption."""
+    if isinstance(private_key, X25519PrivateKey):
+        return private_key
+    return _load_private_key(_private_key_bytes(private_key))
 
 
 @functools.lru_cache(maxsize=32)
