@@ -9,6 +9,7 @@ import cbor2
 import pytest
 
 from attribution_reporting import aggregatable_payload as ap
+from attribution_reporting import aggregatable_plaintext as apt
 
 
 def _reference(plaintext):
@@ -53,7 +54,7 @@ def test_chrome_plaintexts_give_the_same_contributions(contributions, width, pad
 
 def test_the_byte_path_is_taken_for_chrome_payloads():
     plaintext = ap.encode_plaintext([(3, 4, 0)])
-    assert ap._without_trailing_padding(plaintext) == [(3, 4, 0)]
+    assert apt._without_trailing_padding(plaintext) == [(3, 4, 0)]
 
 
 def _canonical(data, operation="histogram"):
@@ -69,7 +70,7 @@ def _entry(bucket=0, value=0, fid=None):
 
 def test_payload_without_filtering_ids_reads_id_zero():
     plaintext = _canonical([_entry(9, 2)] + [_entry()] * 19)  # payload version 0.1
-    assert ap._without_trailing_padding(plaintext) == [(9, 2, 0)]
+    assert apt._without_trailing_padding(plaintext) == [(9, 2, 0)]
     assert _fast(plaintext) == _reference(plaintext) == ("histogram", [(9, 2, 0)])
 
 
@@ -96,14 +97,14 @@ def test_other_layouts_agree_with_the_general_decoder(plaintext):
 
 def _spliced(plaintext: bytes, garbage: bytes) -> bytes:
     """``garbage`` inserted between the real entries and the padding, the array count unchanged."""
-    padding = ap._PADDING_ENTRIES[0]
+    padding = apt._PADDING_ENTRIES[0]
     at = plaintext.find(padding)
     return plaintext[:at] + garbage + plaintext[at:]
 
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"\x00", b"\xf7", b"\x40", b"\xa0", b"\x80", ap._PADDING_ENTRIES[0][:-1], b"\x5f\x40\xff"],
+    [b"\x00", b"\xf7", b"\x40", b"\xa0", b"\x80", apt._PADDING_ENTRIES[0][:-1], b"\x5f\x40\xff"],
 )
 def test_bytes_between_the_entries_and_the_padding_are_not_skipped(garbage):
     plaintext = _spliced(ap.encode_plaintext([(1, 2, 0), (3, 4, 0)], pad_to=6), garbage)
