@@ -9,6 +9,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from config.shortcuts import found_or_404
+
 from . import selectors
 from .keys import ensure_active_key, rotate_keys
 
@@ -47,9 +49,7 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def job_page(request: HttpRequest, job_request_id: str) -> HttpResponse:
-    job = selectors.get_job(job_request_id)
-    if job is None:
-        raise Http404("no such job")
+    job = found_or_404(selectors.get_job(job_request_id), "no such job")
     return render(
         request,
         "aggregation/job.html",
