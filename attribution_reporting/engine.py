@@ -86,10 +86,15 @@ class AttributionEngine:
         rng: Any,
         noise: bool = True,
         local_testing_mode: bool = False,
+        navigation_scope_sets: dict | None = None,
     ) -> None:
+        # ``navigation_scope_sets``: pass one dict to every engine of a process so that the
+        # per-navigation scope-set limit holds across engines built per request.
         self.ctx = EngineContext(
             storage=storage, config=config, rng=rng, noise=noise, local_testing_mode=local_testing_mode
         )
+        if navigation_scope_sets is not None:
+            self.ctx.navigation_scope_sets = navigation_scope_sets
 
     @property
     def noise(self) -> bool:

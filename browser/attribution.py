@@ -37,10 +37,21 @@ def demo_config() -> Config:
     )
 
 
+# The attribution-scope sets seen per navigation: a navigation's redirect chain is handled in
+# one process, so the engines of that process share this (bounded) memory.
+_NAVIGATION_SCOPE_SETS: dict = {}
+
+
 def engine(*, debug_mode: bool | None = None) -> AttributionEngine:
     """An engine over the database; ``debug_mode`` None reads the stored switch."""
     debug = clock.debug_mode() if debug_mode is None else debug_mode
-    return AttributionEngine(DatabaseStorage(), config=demo_config(), rng=_rng, local_testing_mode=debug)
+    return AttributionEngine(
+        DatabaseStorage(),
+        config=demo_config(),
+        rng=_rng,
+        local_testing_mode=debug,
+        navigation_scope_sets=_NAVIGATION_SCOPE_SETS,
+    )
 
 
 def debug_permission() -> bool:
@@ -64,12 +75,20 @@ def _status(outcome: Any) -> str:
 
 
 def process_response(
-    *, context_origin: str, eligible: str | None, url: str, headers: Mapping[str, str], now_ms: int
+    *,
+    context_origin: str,
+    eligible: str | None,
+    url: str,
+    headers: Mapping[str, str],
+    now_ms: int,
+    navigation_id: str | None = None,
 ) -> HopResult:
     """Hands one response to the engine (inside the caller's transaction)."""
     debug = clock.debug_mode()
     eng = engine(debug_mode=debug)
-    request = RegistrationRequest(context_origin=context_origin, eligible=eligible, support="web")
+    request = RegistrationRequest(
+        context_origin=context_origin, eligible=eligible, support="web", navigation_id=navigation_id
+    )
     response = RegistrationResponse(
         url=url,
         headers=dict(headers.items()),

@@ -226,8 +226,14 @@ def _record_hop(
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
     save = partial(_save_hop, registration, index, url, request_headers, response)
+    # The hops of one navigation's redirect chain share an id (the per-navigation scope limit).
+    navigation_id = (
+        f"registration-{registration.pk}-{registration.created_at.timestamp()}"
+        if ctx.mechanism in NAVIGATION_MECHANISMS
+        else None
+    )
     try:
-        _process_hop(save, url, response, ctx, eligible)
+        _process_hop(save, url, response, ctx, eligible, navigation_id)
     except Exception as exc:  # a bug must not cost the page its explanation
         log.exception("processing %s failed", url)
         save(
@@ -243,6 +249,7 @@ def _process_hop(
     response: httpx.Response,
     ctx: Context,
     eligible: str,
+    navigation_id: str | None = None,
 ) -> None:
     with transaction.atomic():
         now = clock.now_ms()
@@ -252,6 +259,7 @@ def _process_hop(
             url=url,
             headers=response.headers,
             now_ms=now,
+            navigation_id=navigation_id,
         )
         save(
             kind=result.kind,

@@ -233,3 +233,35 @@ def test_a_processing_failure_is_recorded_not_raised(network, monkeypatch):
     assert (hop.kind, hop.status, hop.response_status) == ("error", "internalError", 200)
     assert "engine exploded" in reg.summary
     assert models.Source.objects.count() == 0
+
+
+def _scoped_chain(network, first_scopes: list[str], second_scopes: list[str]) -> None:
+    first = source_response(
+        SHOP, source_event_id="1", attribution_scopes={"limit": 3, "values": first_scopes}
+    )
+    first.status_code = 302
+    first.headers["Location"] = f"{ADTECH}/register/source-2"
+    network.add(f"{ADTECH}/register/source", first)
+    network.add(
+        f"{ADTECH}/register/source-2",
+        source_response(SHOP, source_event_id="2", attribution_scopes={"limit": 3, "values": second_scopes}),
+    )
+
+
+def test_one_navigation_may_use_one_scope_set_per_reporting_origin(network):
+    _scoped_chain(network, ["shoes"], ["shirts"])
+    reg = register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+    assert [h.status for h in reg.hops.all()] == ["success", "exceedsMaxScopeSetsPerNavigation"]
+    assert "only one set" in reg.hops.all()[1].explanation
+
+
+def test_separate_navigations_each_get_their_scope_set(network):
+    _scoped_chain(network, ["shoes"], ["shoes"])
+    first = register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+    network.add(
+        f"{ADTECH}/register/other",
+        source_response(SHOP, source_event_id="3", attribution_scopes={"limit": 3, "values": ["shirts"]}),
+    )
+    second = register(Context("anchor", NEWS), f"{ADTECH}/register/other", transport=network.transport)
+    assert [h.status for h in first.hops.all()] == ["success", "success"]
+    assert [h.status for h in second.hops.all()] == ["success"]
