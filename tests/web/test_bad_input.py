@@ -1,0 +1,71 @@
+"""Bad input at every party gets a clear 4xx (or a page that explains), never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+CASES = [
+    ("get", "adtech.localhost:8000", "/register/source", {}),
+    ("get", "adtech.localhost:8000", "/register/source?campaign=nope&type=zzz", {}),
+    ("get", "adtech.localhost:8000", "/register/trigger?event=purchase&value=abc", {}),
+    ("get", "adtech.localhost:8000", "/ads/serve?slot=%00", {}),
+    ("get", "adtech.localhost:8000", "/tools/validate?header=nope&value=%7B", {}),
+    ("get", "adtech.localhost:8000", "/api/validate?header=source&value=%FF%FE", {}),
+    (
+        "post",
+        "adtech.localhost:8000",
+        "/.well-known/attribution-reporting/report-event-attribution",
+        {"data": "not json", "content_type": "application/json"},
+    ),
+    (
+        "post",
+        "adtech.localhost:8000",
+        "/.well-known/attribution-reporting/debug/verbose",
+        {"data": "[1,2]", "content_type": "application/json"},
+    ),
+    (
+        "post",
+        "browser.localhost:8000",
+        "/api/registrations",
+        {"data": "{bad", "content_type": "application/json", "HTTP_ORIGIN": "http://news.localhost:8000"},
+    ),
+    (
+        "post",
+        "browser.localhost:8000",
+        "/api/registrations",
+        {
+            "data": '{"url": "javascript:alert(1)", "mechanism": "img"}',
+            "content_type": "application/json",
+            "HTTP_ORIGIN": "http://news.localhost:8000",
+        },
+    ),
+    ("get", "browser.localhost:8000", "/api/reports/nope", {}),
+    ("get", "browser.localhost:8000", "/api/reports?kind=zzz&status=%00", {}),
+    (
+        "post",
+        "aggregation.localhost:8000",
+        "/v1alpha/createJob",
+        {"data": "{", "content_type": "application/json"},
+    ),
+    (
+        "post",
+        "aggregation.localhost:8000",
+        "/v1alpha/createJob",
+        {"data": '{"job_request_id": 5}', "content_type": "application/json"},
+    ),
+    ("get", "aggregation.localhost:8000", "/v1alpha/getJob?job_request_id=%00", {}),
+    ("get", "aggregation.localhost:8000", "/jobs/does-not-exist", {}),
+    ("get", "shop.localhost:8000", "/products/nope", {}),
+    ("post", "shop.localhost:8000", "/cart/add", {"data": {"sku": "zzz", "quantity": "-5"}}),
+    ("post", "shop.localhost:8000", "/checkout", {"data": {}}),
+    ("get", "news.localhost:8000", "/ways/nope", {}),
+    ("get", "news.localhost:8000", "/articles/nope", {}),
+    ("get", "localhost:8000", "/steps.json", {}),
+]
+
+
+@pytest.mark.parametrize("method,host,path,kw", CASES)
+def test_bad_input_is_never_a_500(client, method, host, path, kw):
+    kw = dict(kw)
+    response = getattr(client, method)(path, HTTP_HOST=host, **kw)
+    assert response.status_code < 500, (response.status_code, response.content[:300])
