@@ -36,6 +36,9 @@ def process_report(report_pk: int) -> ReceivedReport | None:
             return report
         report.attempts += 1
         try:
+            if "\\u0000" in report.body:
+                # No report field may hold NUL, and PostgreSQL could not store one.
+                raise InvalidReport("the report contains a NUL character (\\u0000)")
             body = json.loads(report.body)
             handler = {
                 R.EVENT_LEVEL: _event_level,

@@ -30,6 +30,11 @@ class JobRequestError(ValueError):
         self.status = status
 
 
+def is_valid_job_request_id(job_id: object) -> bool:
+    """1 to 128 printable characters: the id names folders and database rows."""
+    return isinstance(job_id, str) and 0 < len(job_id) <= 128 and job_id.isprintable()
+
+
 def aggregation_root() -> Path:
     return Path(settings.VAR_DIR) / "aggregation"
 
@@ -90,8 +95,8 @@ def create_job(body: Any) -> AggregationJob:
     if not isinstance(body, dict):
         raise JobRequestError("the request body must be a JSON object")
     job_id = body.get("job_request_id")
-    if not isinstance(job_id, str) or not 0 < len(job_id) <= 128:
-        raise JobRequestError("job_request_id must be a string of 1 to 128 characters")
+    if not is_valid_job_request_id(job_id):
+        raise JobRequestError("job_request_id must be a string of 1 to 128 printable characters")
     single, many = body.get("input_data_blob_prefix"), body.get("input_data_blob_prefixes")
     if (single is None) == (many is None):
         raise JobRequestError("give exactly one of input_data_blob_prefix and input_data_blob_prefixes")

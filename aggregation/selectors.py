@@ -8,6 +8,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from . import noise
+from .job_requests import is_valid_job_request_id
 from .keys import active_keys
 from .models import AggregationJob, BudgetUnitUse, CoordinatorKey
 
@@ -17,6 +18,8 @@ def _iso(value) -> str | None:
 
 
 def get_job(job_request_id: str) -> AggregationJob | None:
+    if not is_valid_job_request_id(job_request_id):
+        return None  # no job can have such an id (and PostgreSQL refuses NUL in a query)
     return AggregationJob.objects.filter(job_request_id=job_request_id).first()
 
 

@@ -30,3 +30,23 @@ class HostRoutingMiddleware:
         request.party = found
         request.urlconf = found.urlconf
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """A URL with a NUL byte is never a real request; PostgreSQL would refuse it in a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or "%00" in request.META.get("QUERY_STRING", "")
+            or "\x00" in request.META.get("QUERY_STRING", "")
+        ):
+            return HttpResponse(
+                "Bad request: the URL contains a NUL byte (%00), which no page here accepts.\n",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

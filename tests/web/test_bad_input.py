@@ -61,6 +61,30 @@ CASES = [
     ("get", "news.localhost:8000", "/ways/nope", {}),
     ("get", "news.localhost:8000", "/articles/nope", {}),
     ("get", "localhost:8000", "/steps.json", {}),
+    # NUL bytes: PostgreSQL refuses them in queries, so they must be turned away before.
+    ("get", "browser.localhost:8000", "/api/reports/%00", {}),
+    ("get", "browser.localhost:8000", "/api/sources?active=%00", {}),
+    ("get", "browser.localhost:8000", "/api/registration-hops?kind=%00", {}),
+    ("get", "adtech.localhost:8000", "/api/reports/?type=%00", {}),
+    ("get", "adtech.localhost:8000", "/register/source?campaign=%00&creative=%00&type=click", {}),
+    ("get", "adtech.localhost:8000", "/register/trigger?event=purchase&order=%00&category=%00", {}),
+    ("get", "adtech.localhost:8000", "/campaigns/%00/", {}),
+    ("get", "aggregation.localhost:8000", "/jobs/%00", {}),
+    (
+        "post",
+        "aggregation.localhost:8000",
+        "/v1alpha/createJob",
+        {"data": '{"job_request_id": "a\\u0000b"}', "content_type": "application/json"},
+    ),
+    ("post", "shop.localhost:8000", "/cart/add", {"data": {"sku": "\x00", "quantity": "1"}}),
+    ("post", "shop.localhost:8000", "/checkout", {"data": {"name": "\x00", "email": "\x00"}}),
+    ("post", "shop.localhost:8000", "/newsletter", {"data": {"email": "a\x00@b.c"}}),
+    (
+        "post",
+        "adtech.localhost:8000",
+        "/.well-known/attribution-reporting/report-event-attribution",
+        {"data": '{"report_id": "\\u0000"}', "content_type": "application/json"},
+    ),
 ]
 
 
