@@ -72,6 +72,10 @@ class Config:
     # Feature switches the interop cases name (all on in current Chromium).
     features: Mapping[str, bool] = field(default_factory=dict)
 
+    # Navigation-based delivery retry (a Chromium experiment, off by default): when set to
+    # 1, 2 or 3, that retry of a failed report is the last one and waits for a navigation.
+    navigation_retry_attempt: int = 0
+
     def channel_capacity_limit(self, source_type: str) -> float:
         if source_type == "event":
             return self.max_event_level_channel_capacity_event

@@ -8,6 +8,7 @@ Usage::
     engine.next_report_time()           # -> int | None, when the next pending report is due
     engine.report_sent(report_id, now_ms)
     engine.report_failed(report_id, now_ms, reason)   # -> the report (rescheduled or failed)
+    engine.navigation_committed(now_ms)  # reports whose last retry waits for a navigation
 
 ``RegistrationRequest`` describes the request the browser made: ``context_origin`` (the
 page's origin), ``eligible`` (the ``Attribution-Reporting-Eligible`` value sent, or None when
@@ -136,8 +137,16 @@ class AttributionEngine:
         report = self.ctx.storage.get_report(report_id)
         if report is None:
             return None
-        self.ctx.storage.update_report(delivery.after_failure(report, now_ms, reason))
+        retry_attempt = self.ctx.config.navigation_retry_attempt
+        self.ctx.storage.update_report(delivery.after_failure(report, now_ms, reason, retry_attempt))
         return report
+
+    def navigation_committed(self, now_ms: int) -> list[R.Report]:
+        """Schedules the reports whose last retry waits for a navigation; returns them."""
+        waiting = [r for r in self.ctx.storage.find_reports() if delivery.is_awaiting_navigation(r)]
+        for report in waiting:
+            self.ctx.storage.update_report(delivery.after_navigation(report, now_ms))
+        return waiting
 
 
 __all__ = [

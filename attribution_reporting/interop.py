@@ -1,7 +1,9 @@
 """Chromium's interop test runner: replays a case's registrations and prints its reports.
 
 A case (``content/test/data/attribution_reporting/interop/*.json``) lists registrations
-with times and responses, and optionally ``api_config`` and ``connection`` up/down entries.
+with times and responses, and optionally ``api_config``, ``connection`` up/down entries and
+``navigation`` entries (a committed navigation, which Chromium's navigation-based retry
+experiment waits for).
 :func:`run` feeds them to an :class:`AttributionEngine` in time order, "sends" every report
 at its report time (interleaved with the registrations; a report due while the network is
 down fails and is retried as Chromium retries), and returns the ``output`` object in the
@@ -45,14 +47,32 @@ def _events(case: dict[str, Any]) -> list[tuple[int, int, str, Any]]:
         if "connection" in registration:
             events.append((time, len(events), "connection", bool(registration["connection"])))
             continue
+        if registration.get("navigation"):
+            events.append((time, len(events), "navigation", True))
+            continue
         if "registration_request" not in registration:
-            continue  # other browser events (e.g. "navigation") do not register anything
+            continue  # other browser events do not register anything
         request = registration["registration_request"]
         for hop in registration.get("responses", []):
             hop_time = int(hop.get("timestamp", time))
             events.append((hop_time, len(events), "response", (index, request, hop)))
     events.sort(key=lambda e: (e[0], e[1]))
     return events
+
+
+# The interop name of Chromium's navigation-based retry experiment and its values.
+NAVIGATION_RETRY_KEY = "retry_after_new_navigation"
+NAVIGATION_RETRY_VALUES = {"first_retry": 1, "second_retry": 2, "third_retry": 3}
+
+
+def _config(api_config: dict[str, Any] | None) -> Config:
+    config = Config.from_interop(api_config)
+    mode = (api_config or {}).get(NAVIGATION_RETRY_KEY)
+    if mode is not None:
+        if not isinstance(mode, str) or mode not in NAVIGATION_RETRY_VALUES:
+            raise InteropError(f"{NAVIGATION_RETRY_KEY} must be one of {sorted(NAVIGATION_RETRY_VALUES)}")
+        config = config.replace(navigation_retry_attempt=NAVIGATION_RETRY_VALUES[mode])
+    return config
 
 
 def payload_of(report: R.Report) -> Any:
@@ -72,7 +92,7 @@ def payload_of(report: R.Report) -> Any:
 
 def run(case: dict[str, Any], *, storage_factory: Callable[[], Storage] | None = None) -> dict[str, Any]:
     """Replays one interop case; returns ``{"reports": [...], "unparsable_registrations": [...]}``."""
-    config = Config.from_interop(case.get("api_config"))
+    config = _config(case.get("api_config"))
     storage = storage_factory() if storage_factory else MemoryStorage()
     engine = AttributionEngine(storage, config=config, rng=random.Random(0), noise=False)
     output: list[dict[str, Any]] = []
@@ -101,6 +121,9 @@ def run(case: dict[str, Any], *, storage_factory: Callable[[], Storage] | None =
         send_due(time)
         if kind == "connection":
             connected = data
+            continue
+        if kind == "navigation":
+            engine.navigation_committed(time)
             continue
         index, request, hop = data
         outcome = engine.handle_response(
