@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install install-dev migrate demo-data bench clean
+.PHONY: demo test lint format install install-dev migrate demo-data bench clean real-chrome
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+## Fetch Chrome 149 (it still ships ARA) with npm into the user's cache; a no-op when it is there.
+real-chrome:
+	$(PYTHON) -m native install
 
 bench: install
 	$(PY) -m benchmarks

@@ -55,19 +55,52 @@ def lab_server(live_server, settings):
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests")
+def playwright():
+    """One Playwright driver for the session: Debian's Chromium and Chrome 149 both launch from it."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed (pip install -r requirements-dev.txt)")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads)."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def chrome149(playwright, live_server):
+    """A real Chrome 149 with the Attribution Reporting API, pointed at the live server's parties.
+
+    It skips with the reason where Chrome 149 is not installed (``make real-chrome``); with
+    ``ARA_REQUIRE_CHROME149=1`` (CI) a missing Chrome 149 fails instead, so native tests never
+    vanish quietly.
+    """
+    from native import chrome
+
+    reason = chrome.missing_reason()
+    if reason:
+        if os.environ.get("ARA_REQUIRE_CHROME149") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    port = int(live_server.url.rsplit(":", 1)[1])
+    origins = chrome.NativeOrigins(
+        reporting_origins=(f"http://adtech.localhost:{port}", f"http://measure.localhost:{port}"),
+        aggregation_origin=f"http://aggregation.localhost:{port}",
+    )
+    browser = playwright.chromium.launch(
+        executable_path=str(chrome.executable()), headless=True, args=chrome.launch_args(origins)
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
