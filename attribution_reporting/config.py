@@ -68,6 +68,10 @@ class Config:
 
     # Max unique attribution scope sets per navigation, per reporting origin.
     max_attribution_scope_sets_per_navigation: int = 1
+    # Whether a source without attribution scopes counts as a scope set of its own towards that
+    # limit (current Chromium). False is the older rule some stored interop files were written
+    # for: an unscoped source in a navigation never counts and always passes this check.
+    navigation_scope_limit_counts_unscoped: bool = True
 
     # Feature switches the interop cases name (all on in current Chromium).
     features: Mapping[str, bool] = field(default_factory=dict)

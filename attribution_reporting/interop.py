@@ -90,9 +90,20 @@ def payload_of(report: R.Report) -> Any:
     return report.body
 
 
-def run(case: dict[str, Any], *, storage_factory: Callable[[], Storage] | None = None) -> dict[str, Any]:
-    """Replays one interop case; returns ``{"reports": [...], "unparsable_registrations": [...]}``."""
+def run(
+    case: dict[str, Any],
+    *,
+    storage_factory: Callable[[], Storage] | None = None,
+    config_changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Replays one interop case; returns ``{"reports": [...], "unparsable_registrations": [...]}``.
+
+    ``config_changes`` overrides config fields after the case's own ``api_config``, e.g. an
+    older Chromium rule for a file stored at an older commit.
+    """
     config = _config(case.get("api_config"))
+    if config_changes:
+        config = config.replace(**config_changes)
     storage = storage_factory() if storage_factory else MemoryStorage()
     engine = AttributionEngine(storage, config=config, rng=random.Random(0), noise=False)
     output: list[dict[str, Any]] = []

@@ -253,11 +253,13 @@ def _navigation_scopes_allowed(ctx: EngineContext, reg: Registration, value: dic
     """At most N distinct attribution scope sets per (navigation, reporting origin).
 
     A source without scopes counts as its own set, so a redirect chain cannot mix scoped and
-    unscoped sources for one reporting origin.
+    unscoped sources for one reporting origin (unless the config asks for the older rule).
     """
     if reg.source_type != "navigation" or reg.navigation_id is None:
         return True
     scopes = value.get("attribution_scopes")
+    if scopes is None and not ctx.config.navigation_scope_limit_counts_unscoped:
+        return True
     key = (reg.navigation_id, reg.reporting_origin)
     seen = ctx.navigation_scope_sets.get(key)
     if seen is None:
