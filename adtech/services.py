@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import AggregationSettings, Campaign, ConversionEvent, ReceivedReport, Registration
-from .processing import process_report
+from .processing import mark_failed, process_report
 
 __all__ = [
     "store_report",
@@ -39,20 +40,53 @@ SWEEP_GRACE = timedelta(seconds=20)
 
 
 def store_report(
-    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str
+    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str, report_id: str = ""
 ) -> ReceivedReport:
     """Commit the raw body, then ask a worker to process it.
 
     The row is committed before this returns, so the 200 the receiver answers is a promise
     kept even if the broker or the worker is down: the periodic sweep processes what no
-    task did.
+    task did. A report whose (kind, report_id) is already counted is stored as a marked copy
+    of that row (the database's unique constraint decides, also between concurrent
+    requests) and is not processed.
     """
-    with transaction.atomic():
-        report = ReceivedReport.objects.create(
-            kind=kind, body=body, content_type=content_type, reporting_origin=reporting_origin, path=path
-        )
-        transaction.on_commit(lambda: enqueue(report.pk))
-    return report
+    fields = dict(
+        kind=kind,
+        body=body,
+        content_type=content_type,
+        reporting_origin=reporting_origin,
+        path=path,
+        report_id=report_id,
+    )
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                report = ReceivedReport.objects.create(**fields)
+                transaction.on_commit(partial(enqueue, report.pk))
+            return report
+        except IntegrityError:
+            if not report_id:
+                raise
+        with transaction.atomic():
+            canonical = _counted_copy(kind, report_id)
+            if canonical is not None:
+                return ReceivedReport.objects.create(
+                    **fields,
+                    status=ReceivedReport.DUPLICATE,
+                    duplicate_of=canonical,
+                    processed_at=timezone.now(),
+                )
+        # The counted row gave up its identity in between (found invalid): try again.
+    raise IntegrityError(f"could not store report {report_id!r} of kind {kind}")
+
+
+def _counted_copy(kind: str, report_id: str) -> ReceivedReport | None:
+    """The row that holds (kind, report_id), if one does."""
+    return (
+        ReceivedReport.objects.filter(kind=kind, report_id=report_id, duplicate_of__isnull=True)
+        .exclude(status__in=ReceivedReport.NOT_COUNTED)
+        .first()
+    )
 
 
 def enqueue(report_pk: int) -> None:
@@ -73,7 +107,12 @@ def process_pending(older_than: timedelta | None = None, limit: int = 500) -> in
         .values_list("pk", flat=True)[:limit]
     )
     for pk in pks:
-        process_report(pk)
+        # Each row on its own: one that cannot be processed is marked failed, the rest go on.
+        try:
+            process_report(pk)
+        except Exception as exc:
+            log.exception("report %s could not be processed", pk)
+            mark_failed(pk, exc)
     return len(pks)
 
 
@@ -86,7 +125,9 @@ def mark_batched(report_ids: Iterable[int | str], job_id: str | int) -> int:
     """
     pks = [i for i in report_ids if isinstance(i, int)]
     uuids = [i for i in report_ids if isinstance(i, str)]
-    qs = ReceivedReport.objects.filter(kind=ReceivedReport.AGGREGATABLE, batch_job_id__isnull=True)
+    qs = ReceivedReport.objects.filter(
+        kind=ReceivedReport.AGGREGATABLE, status=ReceivedReport.PROCESSED, batch_job_id__isnull=True
+    )
     return qs.filter(Q(pk__in=pks) | Q(report_id__in=uuids)).update(batch_job_id=str(job_id))
 
 
