@@ -277,11 +277,15 @@ def submit_pending(
 
     Without ``force`` (the periodic run) a batch waits until no report of it arrived for
     :data:`QUIET_PERIOD`. Reports of a unit already queried can never be aggregated again;
-    they are set aside as late rather than failing a new job.
+    they are set aside as late rather than failing a new job. Before anything is written,
+    the unit and its reports are claimed in the database, so concurrent submissions (ten
+    clicks at once, a click during beat's run) make one job per unit, never one each.
     """
+    from adtech import services
+
     now = now or timezone.now()
     spent = spent_units()
-    submitted, errors, late, waiting = [], [], 0, 0
+    submitted, errors, late, waiting, taken = [], [], 0, 0, []
     for batch in plan_batches():
         if not force and now - batch.last_received < QUIET_PERIOD:
             waiting += 1
@@ -290,32 +294,40 @@ def submit_pending(
             late += _mark(batch.reports, f"late-{spent[batch.key]}"[:64])
             continue
         job_id = new_job_request_id(batch, now)
+        if not debug_run:
+            holder = services.claim_batch(batch.key, [r.pk for r in batch.reports], job_id)
+            if holder is not None:
+                # Another submission has this unit: its job is the one; what it left out is late.
+                taken.append(holder)
+                if holder:
+                    late += _mark(batch.reports, f"late-{holder}"[:64])
+                continue
         manifest = write_batch(batch, job_id, epsilon=epsilon, debug_run=debug_run)
         try:
             status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
         except SubmitError as exc:
             errors.append(str(exc))
-            _discard(job_id)
+            _discard(job_id, debug_run)
             break
         if status != 202:
             errors.append(f"{job_id}: {status} {body.get('message', body)}")
-            _discard(job_id)
+            _discard(job_id, debug_run)
             continue
-        if not debug_run:
-            _mark(batch.reports, job_id)
         submitted.append(job_id)
-    return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting}
+    return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting, "taken": taken}
 
 
 def _mark(reports: list[Any], job_id: str) -> int:
-    try:
-        from adtech.services import mark_batched
-    except ImportError:
-        return 0
+    from adtech.services import mark_batched
+
     return mark_batched([r.pk for r in reports], job_id)
 
 
-def _discard(job_id: str) -> None:
+def _discard(job_id: str, debug_run: bool) -> None:
     import shutil
 
+    if not debug_run:
+        from adtech.services import release_batch
+
+        release_batch(job_id)
     shutil.rmtree(storage_root() / "batches" / job_id, ignore_errors=True)

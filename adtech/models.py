@@ -236,3 +236,28 @@ class ReceivedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class BatchClaim(models.Model):
+    """A privacy budget unit (shared ID, hour, reporting origin) this ad tech has submitted a job for.
+
+    The aggregation service lets each unit be queried once. The unique constraint makes a
+    second job for a unit impossible however many "Create summary" clicks arrive at once:
+    the claim and the marking of the batch's reports commit together or not at all.
+    """
+
+    shared_id = models.CharField(max_length=128)
+    hour = models.BigIntegerField(help_text="start of the scheduled hour, Unix seconds")
+    reporting_origin = models.CharField(max_length=200)
+    job_request_id = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shared_id", "hour", "reporting_origin"], name="adtech_one_job_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_request_id} ({self.reporting_origin} {self.hour})"

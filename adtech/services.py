@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AggregationSettings, Campaign, ConversionEvent, ReceivedReport, Registration
+from .models import AggregationSettings, BatchClaim, Campaign, ConversionEvent, ReceivedReport, Registration
 from .processing import mark_failed, process_report
 
 __all__ = [
@@ -20,6 +20,8 @@ __all__ = [
     "process_report",
     "process_pending",
     "mark_batched",
+    "claim_batch",
+    "release_batch",
     "clear_all_data",
     "save_campaign",
     "save_conversion_settings",
@@ -129,6 +131,47 @@ def mark_batched(report_ids: Iterable[int | str], job_id: str | int) -> int:
         kind=ReceivedReport.AGGREGATABLE, status=ReceivedReport.PROCESSED, batch_job_id__isnull=True
     )
     return qs.filter(Q(pk__in=pks) | Q(report_id__in=uuids)).update(batch_job_id=str(job_id))
+
+
+class _ReportsTaken(Exception):
+    pass
+
+
+def claim_batch(unit: tuple[str, int, str], report_pks: Iterable[int], job_id: str) -> str | None:
+    """Claim a budget unit and its reports for job ``job_id``, all or nothing.
+
+    Returns None when claimed, else the id of the job that holds the unit (or "" when some
+    of the reports are already in another job). The database decides between concurrent
+    submissions: the unit's unique constraint, and an update of only unbatched reports.
+    """
+    shared_id, hour, origin = unit
+    pks = set(report_pks)
+    try:
+        with transaction.atomic():
+            BatchClaim.objects.create(
+                shared_id=shared_id, hour=hour, reporting_origin=origin, job_request_id=job_id
+            )
+            taken = ReceivedReport.objects.filter(
+                pk__in=pks,
+                kind=ReceivedReport.AGGREGATABLE,
+                status=ReceivedReport.PROCESSED,
+                batch_job_id__isnull=True,
+            ).update(batch_job_id=job_id)
+            if taken != len(pks):
+                raise _ReportsTaken
+    except IntegrityError:
+        holder = BatchClaim.objects.filter(shared_id=shared_id, hour=hour, reporting_origin=origin)
+        return holder.values_list("job_request_id", flat=True).first() or ""
+    except _ReportsTaken:
+        return ""
+    return None
+
+
+def release_batch(job_id: str) -> int:
+    """Undo a claim whose job was not accepted: its reports may go into a later job."""
+    with transaction.atomic():
+        BatchClaim.objects.filter(job_request_id=job_id).delete()
+        return ReceivedReport.objects.filter(batch_job_id=job_id).update(batch_job_id=None)
 
 
 def clear_all_data() -> dict[str, int]:
