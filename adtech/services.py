@@ -83,9 +83,11 @@ def store_report(
 
 
 def _counted_copy(kind: str, report_id: str) -> ReceivedReport | None:
-    """The row that holds (kind, report_id), if one does."""
+    """The row that holds (kind, report_id), if one does, locked until the copy is stored (so it
+    cannot give up its identity to earlier copies in between)."""
     return (
-        ReceivedReport.objects.filter(kind=kind, report_id=report_id, duplicate_of__isnull=True)
+        ReceivedReport.objects.select_for_update()
+        .filter(kind=kind, report_id=report_id, duplicate_of__isnull=True)
         .exclude(status__in=ReceivedReport.NOT_COUNTED)
         .first()
     )
