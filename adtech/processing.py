@@ -16,7 +16,7 @@ import logging
 import re
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from .explain import explain
@@ -34,7 +34,11 @@ class InvalidReport(ValueError):
 
 
 def process_report(report_pk: int) -> ReceivedReport | None:
-    """Parse, validate, decode and attach one stored report; never raises for a bad report."""
+    """Parse, validate, decode and attach one stored report; never raises for a bad report.
+
+    A database that cannot be reached (OperationalError) says nothing about the report: the
+    error is raised, the row stays pending and the sweep tries it again later.
+    """
     try:
         with transaction.atomic():
             report = ReceivedReport.objects.select_for_update().filter(pk=report_pk).first()
@@ -42,7 +46,7 @@ def process_report(report_pk: int) -> ReceivedReport | None:
                 return report
             _process(report)
             return report
-    except DatabaseError as exc:  # the decoded values could not be stored
+    except (DataError, IntegrityError) as exc:  # the decoded values could not be stored
         log.warning("report %s could not be stored after processing: %s", report_pk, exc)
         return mark_failed(report_pk, exc)
 
@@ -65,6 +69,8 @@ def _process(report: ReceivedReport) -> None:
         handler(report, body)
     except (InvalidReport, ValueError) as exc:
         report.status, report.error = R.INVALID, _safe(str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the report stays pending
     except Exception as exc:  # a bug or a lookup that failed: recorded on this row, not raised
         report.status, report.error = R.FAILED, _safe(f"processing failed: {type(exc).__name__}: {exc}")
     else:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -114,6 +114,8 @@ def process_pending(older_than: timedelta | None = None, limit: int = 500) -> in
         # Each row on its own: one that cannot be processed is marked failed, the rest go on.
         try:
             process_report(pk)
+        except (OperationalError, InterfaceError) as exc:  # the database, not the report: next sweep
+            log.warning("report %s stays pending: %s", pk, exc)
         except Exception as exc:
             log.exception("report %s could not be processed", pk)
             mark_failed(pk, exc)

@@ -208,3 +208,23 @@ def test_migration_reads_identities_and_turns_double_counts_into_copies():
     assert (rows[b.pk].status, rows[b.pk].duplicate_of_id) == ("duplicate", a.pk)
     assert (rows[c.pk].status, rows[c.pk].duplicate_of_id, rows[c.pk].report_id) == ("duplicate", a.pk, rid)
     assert rows[d.pk].status == "failed" and "stored before checks" in rows[d.pk].error
+
+
+def test_a_database_outage_leaves_the_report_pending_for_the_next_sweep(client, demo, monkeypatch):
+    from django.db import OperationalError
+
+    stored = [_post(client, {**EVENT_BODY, "report_id": f"r-{i}"})["stored"] for i in range(2)]
+    real = processing._event_level
+
+    def unreachable_for_the_first(report, body):
+        if report.pk == stored[0]:
+            raise OperationalError("sorry, too many clients already")
+        return real(report, body)
+
+    monkeypatch.setattr(processing, "_event_level", unreachable_for_the_first)
+    services.process_pending(older_than=timedelta(0))
+    statuses = dict(ReceivedReport.objects.values_list("pk", "status"))
+    assert statuses == {stored[0]: "pending", stored[1]: "processed"}  # not failed: nothing is wrong with it
+    monkeypatch.setattr(processing, "_event_level", real)
+    services.process_pending(older_than=timedelta(0))
+    assert ReceivedReport.objects.get(pk=stored[0]).status == "processed"
