@@ -41,6 +41,8 @@ TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
 # Beat submits a batch once no report of it has arrived for this long (late reports of an
 # hour keep coming for a while: the browser retries after 5 and 15 minutes).
 QUIET_PERIOD = timedelta(minutes=10)
+# A claim not confirmed this long after it was made belongs to a submission that died.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class SubmitError(RuntimeError):
@@ -284,6 +286,7 @@ def submit_pending(
     from adtech import services
 
     now = now or timezone.now()
+    recover_abandoned(now)
     spent = spent_units()
     submitted, errors, late, waiting, taken = [], [], 0, 0, []
     for batch in plan_batches():
@@ -313,8 +316,35 @@ def submit_pending(
             errors.append(f"{job_id}: {status} {body.get('message', body)}")
             _discard(job_id, debug_run)
             continue
+        if not debug_run:
+            services.confirm_batch(job_id)
         submitted.append(job_id)
     return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting, "taken": taken}
+
+
+def recover_abandoned(now: datetime) -> list[str]:
+    """Give back the claims of submissions that died between the claim and createJob's answer.
+
+    The service is asked about each: a job it knows was accepted (the claim is confirmed), one
+    it does not know never will be (the claim and the written batch are discarded, so its
+    reports go into the next job). When the service cannot be reached nothing is decided.
+    """
+    from adtech import services
+
+    released = []
+    for job_id in services.unconfirmed_batches(now - ABANDONED_AFTER):
+        try:
+            status, _ = call_service("GET", "/v1alpha/getJob", params={"job_request_id": job_id})
+        except SubmitError:
+            break
+        if status == 200:
+            services.confirm_batch(job_id)
+        elif status == 404:
+            _discard(job_id, debug_run=False)
+            released.append(job_id)
+    if released:
+        log.warning("released %d abandoned batch claim(s): %s", len(released), ", ".join(released))
+    return released
 
 
 def _mark(reports: list[Any], job_id: str) -> int:

@@ -251,6 +251,7 @@ class BatchClaim(models.Model):
     reporting_origin = models.CharField(max_length=200)
     job_request_id = models.CharField(max_length=128, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    submitted = models.BooleanField(default=False, help_text="the service accepted the job")
 
     class Meta:
         constraints = [

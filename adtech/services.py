@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -22,6 +22,8 @@ __all__ = [
     "mark_batched",
     "claim_batch",
     "release_batch",
+    "confirm_batch",
+    "unconfirmed_batches",
     "clear_all_data",
     "save_campaign",
     "save_conversion_settings",
@@ -176,6 +178,17 @@ def release_batch(job_id: str) -> int:
     with transaction.atomic():
         BatchClaim.objects.filter(job_request_id=job_id).delete()
         return ReceivedReport.objects.filter(batch_job_id=job_id).update(batch_job_id=None)
+
+
+def confirm_batch(job_id: str) -> None:
+    """The service accepted the job: its claim is final."""
+    BatchClaim.objects.filter(job_request_id=job_id).update(submitted=True)
+
+
+def unconfirmed_batches(claimed_before: datetime) -> list[str]:
+    """Jobs claimed before ``claimed_before`` whose acceptance was never recorded (a submission that died)."""
+    old = BatchClaim.objects.filter(submitted=False, created_at__lt=claimed_before)
+    return list(old.values_list("job_request_id", flat=True))
 
 
 def clear_all_data() -> dict[str, int]:

@@ -15,7 +15,7 @@ from adtech import batching
 from adtech.models import BatchClaim, ReceivedReport
 from aggregation.models import AggregationJob
 
-from .test_summaries import _buckets, _report
+from .test_summaries import _buckets, _report, adtech_world  # noqa: F401 (a fixture)
 
 CLICKS = 10
 
@@ -74,3 +74,37 @@ def test_a_refused_job_releases_its_claim(db, settings, tmp_path, monkeypatch):
     report.refresh_from_db()
     assert report.batch_job_id is None and not BatchClaim.objects.exists()
     assert batching.read_manifests() == []
+
+
+def test_a_submission_that_died_after_its_claim_is_given_back(
+    adtech_world,  # noqa: F811
+    eager_celery,
+    django_capture_on_commit_callbacks,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from adtech import services
+
+    report = _report(adtech_world, [(_buckets()[0], 5, 0)])
+    # A submission killed after it claimed the unit and wrote the batch, before createJob answered.
+    batch = batching.plan_batches()[0]
+    assert services.claim_batch(batch.key, [report.pk], "adtech-died-1") is None
+    batching.write_batch(batch, "adtech-died-1", epsilon=10, debug_run=False)
+    # While it may still be in flight, nobody else takes the unit.
+    assert batching.submit_pending(force=True)["submitted"] == []
+    BatchClaim.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = batching.submit_pending(force=True)
+    assert len(outcome["submitted"]) == 1 and outcome["late"] == 0
+    report.refresh_from_db()
+    assert report.batch_job_id == outcome["submitted"][0]
+    claim = BatchClaim.objects.get()
+    assert claim.job_request_id == outcome["submitted"][0] and claim.submitted
+    assert AggregationJob.objects.get().return_code == "SUCCESS"
+    assert [m["job_request_id"] for m in batching.read_manifests()] == outcome["submitted"]
+    # A submission that died after createJob was accepted keeps its claim: the service knows the job.
+    BatchClaim.objects.update(submitted=False, created_at=timezone.now() - timedelta(minutes=6))
+    assert batching.recover_abandoned(timezone.now()) == []
+    assert BatchClaim.objects.get().submitted
