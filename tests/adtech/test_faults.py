@@ -233,7 +233,9 @@ def test_no_report_is_lost_or_counted_twice_through_faults(stack):
         try:
             time.sleep(1.5)
             first_worker.stop(kill=True)  # SIGKILL mid-batch: its unacknowledged task goes back to the queue
-            faults.append("worker killed")
+            done_by_then = ReceivedReport.objects.filter(status="processed").count()
+            waiting_then = ReceivedReport.objects.filter(status="pending").count()
+            faults.append(f"worker killed ({done_by_then} processed, {waiting_then} pending)")
             time.sleep(1.0)
             stack.redis.kill()  # the broker goes away, and with it every queued task
             faults.append("broker stopped")
@@ -250,6 +252,9 @@ def test_no_report_is_lost_or_counted_twice_through_faults(stack):
             faults.append("web server restarted")
             time.sleep(1.0)
         finally:
+            from django.db import connection
+
+            connection.close()  # this thread's own connection
             done.set()
 
     injector = threading.Thread(target=inject)
@@ -260,6 +265,7 @@ def test_no_report_is_lost_or_counted_twice_through_faults(stack):
             future.result()
     injector.join()
     assert len(faults) == 6, faults
+    assert "(0 processed" not in faults[0], "the worker was killed before it processed anything"
     ids = load.ids
     # Reports whose task died with the broker are still pending: beat's sweep processes them.
     stored_pending = ReceivedReport.objects.filter(status="pending").count()
