@@ -228,3 +228,16 @@ def test_a_database_outage_leaves_the_report_pending_for_the_next_sweep(client, 
     monkeypatch.setattr(processing, "_event_level", real)
     services.process_pending(older_than=timedelta(0))
     assert ReceivedReport.objects.get(pk=stored[0]).status == "processed"
+
+
+@pytest.mark.parametrize("poison", ['"\\udc00http://shop.localhost"', "NaN", "1e999"])
+def test_a_poison_row_stored_before_the_door_checked_is_marked_invalid_and_pages_work(client, poison):
+    body = json.dumps({**EVENT_BODY, "attribution_destination": "x"}).replace('"x"', poison)
+    report = ReceivedReport.objects.create(
+        kind="event-level", body=body, reporting_origin="o", path="p", report_id=EVENT_BODY["report_id"]
+    )
+    services.process_pending(older_than=timedelta(0))
+    report.refresh_from_db()
+    assert report.status == "invalid", report.error
+    assert client.get("/api/reports/", HTTP_HOST=HOST).status_code == 200
+    assert client.get("/api/dashboard", HTTP_HOST=HOST).status_code == 200
