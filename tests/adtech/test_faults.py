@@ -231,7 +231,13 @@ def test_no_report_is_lost_or_counted_twice_through_faults(stack):
 
     def inject() -> None:
         try:
-            time.sleep(1.5)
+            # Mid-batch: once the worker has processed some reports and others wait for it.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (
+                ReceivedReport.objects.filter(status="processed").exists()
+                and ReceivedReport.objects.filter(status="pending").count() >= 5
+            ):
+                time.sleep(0.1)
             first_worker.stop(kill=True)  # SIGKILL mid-batch: its unacknowledged task goes back to the queue
             done_by_then = ReceivedReport.objects.filter(status="processed").count()
             waiting_then = ReceivedReport.objects.filter(status="pending").count()
