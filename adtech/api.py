@@ -29,6 +29,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "status",
             "error",
             "report_id",
+            "duplicate_of",
             "campaign",
             "creative",
             "event",

@@ -41,6 +41,8 @@ TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
 # Beat submits a batch once no report of it has arrived for this long (late reports of an
 # hour keep coming for a while: the browser retries after 5 and 15 minutes).
 QUIET_PERIOD = timedelta(minutes=10)
+# A claim not confirmed this long after it was made belongs to a submission that died.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class SubmitError(RuntimeError):
@@ -277,11 +279,16 @@ def submit_pending(
 
     Without ``force`` (the periodic run) a batch waits until no report of it arrived for
     :data:`QUIET_PERIOD`. Reports of a unit already queried can never be aggregated again;
-    they are set aside as late rather than failing a new job.
+    they are set aside as late rather than failing a new job. Before anything is written,
+    the unit and its reports are claimed in the database, so concurrent submissions (ten
+    clicks at once, a click during beat's run) make one job per unit, never one each.
     """
+    from adtech import services
+
     now = now or timezone.now()
+    recover_abandoned(now)
     spent = spent_units()
-    submitted, errors, late, waiting = [], [], 0, 0
+    submitted, errors, late, waiting, taken = [], [], 0, 0, []
     for batch in plan_batches():
         if not force and now - batch.last_received < QUIET_PERIOD:
             waiting += 1
@@ -290,32 +297,67 @@ def submit_pending(
             late += _mark(batch.reports, f"late-{spent[batch.key]}"[:64])
             continue
         job_id = new_job_request_id(batch, now)
+        if not debug_run:
+            holder = services.claim_batch(batch.key, [r.pk for r in batch.reports], job_id)
+            if holder is not None:
+                # Another submission has this unit: its job is the one; what it left out is late.
+                taken.append(holder)
+                if holder:
+                    late += _mark(batch.reports, f"late-{holder}"[:64])
+                continue
         manifest = write_batch(batch, job_id, epsilon=epsilon, debug_run=debug_run)
         try:
             status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
         except SubmitError as exc:
             errors.append(str(exc))
-            _discard(job_id)
+            _discard(job_id, debug_run)
             break
         if status != 202:
             errors.append(f"{job_id}: {status} {body.get('message', body)}")
-            _discard(job_id)
+            _discard(job_id, debug_run)
             continue
         if not debug_run:
-            _mark(batch.reports, job_id)
+            services.confirm_batch(job_id)
         submitted.append(job_id)
-    return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting}
+    return {"submitted": submitted, "errors": errors, "late": late, "waiting": waiting, "taken": taken}
+
+
+def recover_abandoned(now: datetime) -> list[str]:
+    """Give back the claims of submissions that died between the claim and createJob's answer.
+
+    The service is asked about each: a job it knows was accepted (the claim is confirmed), one
+    it does not know never will be (the claim and the written batch are discarded, so its
+    reports go into the next job). When the service cannot be reached nothing is decided.
+    """
+    from adtech import services
+
+    released = []
+    for job_id in services.unconfirmed_batches(now - ABANDONED_AFTER):
+        try:
+            status, _ = call_service("GET", "/v1alpha/getJob", params={"job_request_id": job_id})
+        except SubmitError:
+            break
+        if status == 200:
+            services.confirm_batch(job_id)
+        elif status == 404:
+            _discard(job_id, debug_run=False)
+            released.append(job_id)
+    if released:
+        log.warning("released %d abandoned batch claim(s): %s", len(released), ", ".join(released))
+    return released
 
 
 def _mark(reports: list[Any], job_id: str) -> int:
-    try:
-        from adtech.services import mark_batched
-    except ImportError:
-        return 0
+    from adtech.services import mark_batched
+
     return mark_batched([r.pk for r in reports], job_id)
 
 
-def _discard(job_id: str) -> None:
+def _discard(job_id: str, debug_run: bool) -> None:
     import shutil
 
+    if not debug_run:
+        from adtech.services import release_batch
+
+        release_batch(job_id)
     shutil.rmtree(storage_root() / "batches" / job_id, ignore_errors=True)

@@ -155,7 +155,13 @@ class Registration(models.Model):
 
 
 class ReceivedReport(models.Model):
-    """A report as it arrived (raw body), then what processing made of it."""
+    """A report as it arrived (raw body), then what processing made of it.
+
+    A report is identified by (kind, report_id), read when it arrives. At most one row per
+    identity is *canonical* (not a copy, not invalid or failed): a database constraint, so no
+    ordering of retries, workers or outages can count a report twice. Later copies are kept,
+    marked as copies of the canonical row, never dropped: every body answered with 200 stays.
+    """
 
     EVENT_LEVEL = "event-level"
     AGGREGATABLE = "aggregatable"
@@ -176,7 +182,10 @@ class ReceivedReport(models.Model):
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
     INVALID = "invalid"
-    STATUS_CHOICES = [(s, s) for s in (PENDING, PROCESSED, DUPLICATE, INVALID)]
+    FAILED = "failed"
+    STATUS_CHOICES = [(s, s) for s in (PENDING, PROCESSED, DUPLICATE, INVALID, FAILED)]
+    # Rows that give up their identity: a later copy may then be counted instead.
+    NOT_COUNTED = (INVALID, FAILED)
 
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=30, choices=KIND_CHOICES, db_index=True)
@@ -189,7 +198,15 @@ class ReceivedReport(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
-    report_id = models.CharField(max_length=64, blank=True, db_index=True)
+    report_id = models.CharField(max_length=64, blank=True, db_index=True, help_text="read when received")
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="copies",
+        help_text="the canonical row this one is a later copy of",
+    )
     decoded = models.JSONField(null=True, blank=True, help_text="what processing read from the body")
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
     creative = models.ForeignKey(Creative, null=True, blank=True, on_delete=models.SET_NULL)
@@ -207,6 +224,41 @@ class ReceivedReport(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["kind", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "report_id"],
+                condition=models.Q(duplicate_of__isnull=True)
+                & ~models.Q(report_id="")
+                & ~models.Q(status__in=["invalid", "failed"]),
+                name="adtech_report_counted_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class BatchClaim(models.Model):
+    """A privacy budget unit (shared ID, hour, reporting origin) this ad tech has submitted a job for.
+
+    The aggregation service lets each unit be queried once. The unique constraint makes a
+    second job for a unit impossible however many "Create summary" clicks arrive at once:
+    the claim and the marking of the batch's reports commit together or not at all.
+    """
+
+    shared_id = models.CharField(max_length=128)
+    hour = models.BigIntegerField(help_text="start of the scheduled hour, Unix seconds")
+    reporting_origin = models.CharField(max_length=200)
+    job_request_id = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted = models.BooleanField(default=False, help_text="the service accepted the job")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shared_id", "hour", "reporting_origin"], name="adtech_one_job_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_request_id} ({self.reporting_origin} {self.hour})"

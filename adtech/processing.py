@@ -1,26 +1,32 @@
 """Turning a stored report body into what the ad tech learns from it.
 
 Runs in a Celery worker, by report id, any number of times: a report that is no longer
-pending is left alone. Deduplication is by ``report_id`` per kind, and the earliest
-received copy always wins, so two workers racing on copies agree without a lock.
+pending is left alone. Deduplication happened when the report was stored (a later copy of a
+counted report is never pending), so the order in which copies are processed does not
+matter. A report that is not valid gives up its identity and the earliest of its copies
+takes its place; one that cannot be processed at all is marked failed with the reason, and
+never stops the processing of others.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from .explain import explain
 from .headers import decode_source_event_id
+from .intake import parse_checked
 from .keyscheme import decode_bucket, label
 from .models import Campaign, ConversionEvent, Creative, ReceivedReport
 
 R = ReceivedReport
+log = logging.getLogger(__name__)
 UINT = re.compile(r"^[0-9]+$")
 
 
@@ -29,38 +35,83 @@ class InvalidReport(ValueError):
 
 
 def process_report(report_pk: int) -> ReceivedReport | None:
-    """Parse, validate, decode, deduplicate and attach one stored report."""
-    with transaction.atomic():
-        report = ReceivedReport.objects.filter(pk=report_pk).first()
-        if report is None or report.status != R.PENDING:
+    """Parse, validate, decode and attach one stored report; never raises for a bad report.
+
+    A database that cannot be reached (OperationalError) says nothing about the report: the
+    error is raised, the row stays pending and the sweep tries it again later.
+    """
+    try:
+        with transaction.atomic():
+            report = ReceivedReport.objects.select_for_update().filter(pk=report_pk).first()
+            if report is None or report.status != R.PENDING:
+                return report
+            _process(report)
             return report
-        report.attempts += 1
-        try:
-            if "\\u0000" in report.body:
-                # No report field may hold NUL, and PostgreSQL could not store one.
-                raise InvalidReport("the report contains a NUL character (\\u0000)")
-            body = json.loads(report.body)
-            handler = {
-                R.EVENT_LEVEL: _event_level,
-                R.EVENT_LEVEL_DEBUG: _event_level,
-                R.AGGREGATABLE: _aggregatable,
-                R.AGGREGATABLE_DEBUG_COPY: _aggregatable,
-                R.AGGREGATE_DEBUG: _aggregatable,
-                R.VERBOSE_DEBUG: _verbose,
-            }[report.kind]
-            handler(report, body)
-        except (InvalidReport, ValueError) as exc:
-            report.status, report.error = R.INVALID, str(exc)
-        else:
-            earlier = (
-                ReceivedReport.objects.filter(kind=report.kind, report_id=report.report_id, pk__lt=report.pk)
-                .exclude(status=R.INVALID)
-                .exists()
-            )
-            report.status = R.DUPLICATE if report.report_id and earlier else R.PROCESSED
-        report.processed_at = timezone.now()
-        report.save()
-        return report
+    except (DataError, IntegrityError) as exc:  # the decoded values could not be stored
+        log.warning("report %s could not be stored after processing: %s", report_pk, exc)
+        return mark_failed(report_pk, exc)
+
+
+def _process(report: ReceivedReport) -> None:
+    report.attempts += 1
+    try:
+        if "\\u0000" in report.body:
+            # No report field may hold NUL, and PostgreSQL could not store one.
+            raise InvalidReport("the report contains a NUL character (\\u0000)")
+        # The receivers refuse what this refuses; rows stored before they did are read the same way.
+        body = parse_checked(report.body)
+        handler = {
+            R.EVENT_LEVEL: _event_level,
+            R.EVENT_LEVEL_DEBUG: _event_level,
+            R.AGGREGATABLE: _aggregatable,
+            R.AGGREGATABLE_DEBUG_COPY: _aggregatable,
+            R.AGGREGATE_DEBUG: _aggregatable,
+            R.VERBOSE_DEBUG: _verbose,
+        }[report.kind]
+        handler(report, body)
+    except (InvalidReport, ValueError) as exc:
+        report.status, report.error = R.INVALID, _safe(str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the report stays pending
+    except Exception as exc:  # a bug or a lookup that failed: recorded on this row, not raised
+        report.status, report.error = R.FAILED, _safe(f"processing failed: {type(exc).__name__}: {exc}")
+    else:
+        report.status = R.PROCESSED
+    report.processed_at = timezone.now()
+    report.save()
+    if report.status in R.NOT_COUNTED:
+        _promote_next_copy(report)
+
+
+def mark_failed(report_pk: int, exc: BaseException) -> ReceivedReport | None:
+    """Record on the row why it could not be processed (only the status and the reason)."""
+    reason = _safe(f"processing failed: {type(exc).__name__}: {exc}")
+    with transaction.atomic():
+        updated = R.objects.filter(pk=report_pk, status=R.PENDING).update(
+            status=R.FAILED, error=reason, processed_at=timezone.now()
+        )
+        report = R.objects.filter(pk=report_pk).first()
+        if updated and report is not None:
+            _promote_next_copy(report)
+    return report
+
+
+def _promote_next_copy(report: ReceivedReport) -> None:
+    """``report`` no longer counts: its earliest copy becomes the counted row, to be processed."""
+    copies = list(R.objects.filter(duplicate_of=report).order_by("pk").values_list("pk", flat=True))
+    if not copies:
+        return
+    first, rest = copies[0], copies[1:]
+    R.objects.filter(pk=first).update(duplicate_of=None, status=R.PENDING, processed_at=None)
+    R.objects.filter(pk__in=rest).update(duplicate_of=first)
+    from .services import enqueue
+
+    transaction.on_commit(lambda: enqueue(first))
+
+
+def _safe(text: str) -> str:
+    """Text any database stores and any page prints (no NUL, no lone surrogate)."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")[:2000]
 
 
 def _require(body: dict, key: str, kind: type | tuple[type, ...]) -> Any:

@@ -64,11 +64,16 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
 
 
 def dashboard_summary() -> dict[str, Any]:
-    """Reports received by kind (and status), conversions per campaign, registrations answered."""
+    """Reports received by kind (and status), conversions per campaign, registrations answered.
+
+    ``reports_by_kind`` counts distinct reports: a later copy of a report (same kind and
+    report_id) is listed under its status ``duplicate`` but not counted again.
+    """
     by_kind = {k: 0 for k in KINDS}
     by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
     for row in R.objects.values("kind", "status").annotate(n=Count("id")):
-        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        if row["status"] != R.DUPLICATE:
+            by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
         by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
     registrations = {
         f"{row['kind']}:{row['status']}": row["n"]
@@ -94,6 +99,7 @@ def report_as_json(report: ReceivedReport) -> dict[str, Any]:
         "status": report.status,
         "error": report.error,
         "report_id": report.report_id,
+        "duplicate_of": report.duplicate_of_id,
         "campaign": report.campaign.slug if report.campaign else None,
         "creative": report.creative.slug if report.creative else None,
         "event": report.event or None,

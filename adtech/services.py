@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import AggregationSettings, Campaign, ConversionEvent, ReceivedReport, Registration
-from .processing import process_report
+from .models import AggregationSettings, BatchClaim, Campaign, ConversionEvent, ReceivedReport, Registration
+from .processing import mark_failed, process_report
 
 __all__ = [
     "store_report",
     "process_report",
     "process_pending",
     "mark_batched",
+    "claim_batch",
+    "release_batch",
+    "confirm_batch",
+    "unconfirmed_batches",
     "clear_all_data",
     "save_campaign",
     "save_conversion_settings",
@@ -39,20 +44,55 @@ SWEEP_GRACE = timedelta(seconds=20)
 
 
 def store_report(
-    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str
+    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str, report_id: str = ""
 ) -> ReceivedReport:
     """Commit the raw body, then ask a worker to process it.
 
     The row is committed before this returns, so the 200 the receiver answers is a promise
     kept even if the broker or the worker is down: the periodic sweep processes what no
-    task did.
+    task did. A report whose (kind, report_id) is already counted is stored as a marked copy
+    of that row (the database's unique constraint decides, also between concurrent
+    requests) and is not processed.
     """
-    with transaction.atomic():
-        report = ReceivedReport.objects.create(
-            kind=kind, body=body, content_type=content_type, reporting_origin=reporting_origin, path=path
-        )
-        transaction.on_commit(lambda: enqueue(report.pk))
-    return report
+    fields = dict(
+        kind=kind,
+        body=body,
+        content_type=content_type,
+        reporting_origin=reporting_origin,
+        path=path,
+        report_id=report_id,
+    )
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                report = ReceivedReport.objects.create(**fields)
+                transaction.on_commit(partial(enqueue, report.pk))
+            return report
+        except IntegrityError:
+            if not report_id:
+                raise
+        with transaction.atomic():
+            canonical = _counted_copy(kind, report_id)
+            if canonical is not None:
+                return ReceivedReport.objects.create(
+                    **fields,
+                    status=ReceivedReport.DUPLICATE,
+                    duplicate_of=canonical,
+                    processed_at=timezone.now(),
+                )
+        # The counted row gave up its identity in between (found invalid): try again.
+    raise IntegrityError(f"could not store report {report_id!r} of kind {kind}")
+
+
+def _counted_copy(kind: str, report_id: str) -> ReceivedReport | None:
+    """The row that holds (kind, report_id), if one does, locked until the copy is stored (so it
+    cannot give up its identity to earlier copies in between)."""
+    return (
+        ReceivedReport.objects.select_for_update()
+        .filter(kind=kind, report_id=report_id, duplicate_of__isnull=True)
+        .exclude(status__in=ReceivedReport.NOT_COUNTED)
+        .first()
+    )
 
 
 def enqueue(report_pk: int) -> None:
@@ -73,7 +113,14 @@ def process_pending(older_than: timedelta | None = None, limit: int = 500) -> in
         .values_list("pk", flat=True)[:limit]
     )
     for pk in pks:
-        process_report(pk)
+        # Each row on its own: one that cannot be processed is marked failed, the rest go on.
+        try:
+            process_report(pk)
+        except (OperationalError, InterfaceError) as exc:  # the database, not the report: next sweep
+            log.warning("report %s stays pending: %s", pk, exc)
+        except Exception as exc:
+            log.exception("report %s could not be processed", pk)
+            mark_failed(pk, exc)
     return len(pks)
 
 
@@ -86,8 +133,62 @@ def mark_batched(report_ids: Iterable[int | str], job_id: str | int) -> int:
     """
     pks = [i for i in report_ids if isinstance(i, int)]
     uuids = [i for i in report_ids if isinstance(i, str)]
-    qs = ReceivedReport.objects.filter(kind=ReceivedReport.AGGREGATABLE, batch_job_id__isnull=True)
+    qs = ReceivedReport.objects.filter(
+        kind=ReceivedReport.AGGREGATABLE, status=ReceivedReport.PROCESSED, batch_job_id__isnull=True
+    )
     return qs.filter(Q(pk__in=pks) | Q(report_id__in=uuids)).update(batch_job_id=str(job_id))
+
+
+class _ReportsTaken(Exception):
+    pass
+
+
+def claim_batch(unit: tuple[str, int, str], report_pks: Iterable[int], job_id: str) -> str | None:
+    """Claim a budget unit and its reports for job ``job_id``, all or nothing.
+
+    Returns None when claimed, else the id of the job that holds the unit (or "" when some
+    of the reports are already in another job). The database decides between concurrent
+    submissions: the unit's unique constraint, and an update of only unbatched reports.
+    """
+    shared_id, hour, origin = unit
+    pks = set(report_pks)
+    try:
+        with transaction.atomic():
+            BatchClaim.objects.create(
+                shared_id=shared_id, hour=hour, reporting_origin=origin, job_request_id=job_id
+            )
+            taken = ReceivedReport.objects.filter(
+                pk__in=pks,
+                kind=ReceivedReport.AGGREGATABLE,
+                status=ReceivedReport.PROCESSED,
+                batch_job_id__isnull=True,
+            ).update(batch_job_id=job_id)
+            if taken != len(pks):
+                raise _ReportsTaken
+    except IntegrityError:
+        holder = BatchClaim.objects.filter(shared_id=shared_id, hour=hour, reporting_origin=origin)
+        return holder.values_list("job_request_id", flat=True).first() or ""
+    except _ReportsTaken:
+        return ""
+    return None
+
+
+def release_batch(job_id: str) -> int:
+    """Undo a claim whose job was not accepted: its reports may go into a later job."""
+    with transaction.atomic():
+        BatchClaim.objects.filter(job_request_id=job_id).delete()
+        return ReceivedReport.objects.filter(batch_job_id=job_id).update(batch_job_id=None)
+
+
+def confirm_batch(job_id: str) -> None:
+    """The service accepted the job: its claim is final."""
+    BatchClaim.objects.filter(job_request_id=job_id).update(submitted=True)
+
+
+def unconfirmed_batches(claimed_before: datetime) -> list[str]:
+    """Jobs claimed before ``claimed_before`` whose acceptance was never recorded (a submission that died)."""
+    old = BatchClaim.objects.filter(submitted=False, created_at__lt=claimed_before)
+    return list(old.values_list("job_request_id", flat=True))
 
 
 def clear_all_data() -> dict[str, int]:

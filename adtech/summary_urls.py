@@ -38,6 +38,9 @@ def summary_create(request: HttpRequest) -> HttpResponse:
     outcome = batching.submit_pending(force=True, epsilon=epsilon, debug_run=debug_run)
     if outcome["submitted"]:
         messages.success(request, f"Submitted {len(outcome['submitted'])} aggregation job(s).")
+    elif outcome["taken"]:
+        held = ", ".join(sorted({job for job in outcome["taken"] if job})) or "another job"
+        messages.info(request, f"These reports were already submitted, once, by another request: {held}.")
     elif not outcome["errors"]:
         messages.info(request, "No aggregatable reports are waiting for a batch.")
     if outcome["late"]:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.hosts import party, party_url
 
-from . import registrations, selectors, services
+from . import intake, registrations, selectors, services
 from .eligibility import parse_eligible
 from .forms import AggregationSettingsForm, CampaignForm, ConversionEventFormSet, ValidatorForm
 from .keyscheme import KeyScheme, current_scheme
@@ -149,18 +149,6 @@ def ads_serve(request: HttpRequest) -> HttpResponse:
 # --- Report receivers ---------------------------------------------------------------------
 
 
-def _shape_error(kind: str, body: object) -> str:
-    if kind == "verbose-debug":
-        return "" if isinstance(body, list) else "a verbose debug report is a JSON list"
-    if not isinstance(body, dict):
-        return "a report is a JSON object"
-    if kind in ("aggregatable", "aggregatable-debug-copy", "aggregate-debug"):
-        missing = [k for k in ("shared_info", "aggregation_service_payloads") if k not in body]
-    else:
-        missing = [k for k in ("report_id", "source_event_id", "trigger_data") if k not in body]
-    return f"not a {kind} report: missing {', '.join(missing)}" if missing else ""
-
-
 @csrf_exempt
 def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
     """Store a report durably, then answer 200; what is not a report gets a clear 4xx."""
@@ -184,20 +172,24 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
         return _error(413, f"a report is at most {MAX_REPORT_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
-        body = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
         return _error(400, f"the body is not JSON: {exc}")
-    problem = _shape_error(kind, body)
-    if problem:
-        return _error(400, problem)
+    try:
+        admitted = intake.admit(kind, text)
+    except intake.Refused as exc:
+        return _error(400, str(exc))
     report = services.store_report(
         kind=kind,
         body=text,
         content_type=request.META.get("CONTENT_TYPE", ""),
         reporting_origin=_origin(request),
         path=request.path,
+        report_id=admitted.report_id,
     )
-    return JsonResponse({"stored": report.pk, "kind": kind}, status=200)
+    answer = {"stored": report.pk, "kind": kind}
+    if report.duplicate_of_id:
+        answer["duplicate_of"] = report.duplicate_of_id
+    return JsonResponse(answer, status=200)
 
 
 # --- Pages --------------------------------------------------------------------------------

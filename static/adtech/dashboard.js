@@ -57,6 +57,10 @@
   function describe(report) {
     const d = report.decoded || {};
     if (report.status === "invalid") return el("p", { class: "err-text" }, "Rejected by processing: " + report.error);
+    if (report.status === "failed") return el("p", { class: "err-text" }, "Could not be processed: " + report.error);
+    if (report.status === "duplicate") {
+      return el("p", { class: "muted" }, `A copy of report #${report.duplicate_of} (same report_id): stored, counted once.`);
+    }
     if (report.kind === "verbose-debug") {
       const list = el("ul", { class: "explained" });
       for (const item of d.items || []) {

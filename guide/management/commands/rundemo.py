@@ -1,6 +1,8 @@
 """Starts the whole demo: the web server for every host, a Celery worker and Celery beat.
 
-Ctrl-C (or SIGTERM) stops all three and waits for them, so nothing is left behind.
+Each runs as a process of its own under a supervisor: one that dies is restarted, with
+backoff, and the log says so. Ctrl-C (or SIGTERM) stops all three and waits for them, so
+nothing is left behind.
 """
 
 from __future__ import annotations
@@ -8,14 +10,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from config.hosts import PARTIES
+from guide.supervisor import Supervisor
 
 
 def _port_free(port: int) -> bool:
@@ -67,39 +68,20 @@ class Command(BaseCommand):
             ],
         }
         self.stdout.write(settings.BROKER.explanation)
-        procs: dict[str, subprocess.Popen] = {}
-        stopping = False
-
-        def stop(*_):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        supervisor = Supervisor(commands, env=env, cwd=settings.BASE_DIR, log=self._log)
+        signal.signal(signal.SIGINT, supervisor.request_stop)
+        signal.signal(signal.SIGTERM, supervisor.request_stop)
         try:
-            for name, cmd in commands.items():
-                procs[name] = subprocess.Popen(cmd, env=env, cwd=settings.BASE_DIR, start_new_session=True)
+            supervisor.start_all()
             self.stdout.write(self.style.SUCCESS("\nAttribution Lab is starting. Open:"))
             for p in PARTIES:
                 self.stdout.write(f"  {p.url('/'):<40} {p.role}")
             self.stdout.write("Press Ctrl-C to stop everything.\n")
-            while not stopping:
-                for name, proc in procs.items():
-                    if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {proc.returncode}; stopping the demo.")
-                        stopping = True
-                time.sleep(0.5)
+            supervisor.run()
         finally:
             self.stdout.write("Stopping web server, worker and beat ...")
-            for proc in procs.values():
-                if proc.poll() is None:
-                    # The leader only: a Celery worker shuts its own pool down warmly.
-                    proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for proc in procs.values():
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            supervisor.stop_all()
             self.stdout.write("Stopped.")
+
+    def _log(self, message: str) -> None:
+        self.stderr.write(f"[supervisor] {message}")
