@@ -207,7 +207,7 @@
   function onActivation(ev) {
     if (ev.type === "auxclick" && ev.button !== 1) return;
     var a = ev.target && ev.target.closest ? ev.target.closest("a[attributionsrc], area[attributionsrc]") : null;
-    if (!a || !a.href || a.__attributionLabArmed) return;
+    if (!a || !a.href || a.__attributionLabArmed || a.__attributionLabPass) return;
     a.__attributionLabArmed = true;
     function decide(e) {
       if (e !== ev) return;
@@ -215,7 +215,17 @@
       if (e.defaultPrevented || !/^https?:/.test(a.href)) return;
       var urls = parseList(a.getAttribute("attributionsrc"));
       var original = a.getAttribute("href");
-      a.setAttribute("href", navigateUrl("anchor", a.href, urls));
+      var url = navigateUrl("anchor", a.href, urls);
+      var target = (a.getAttribute("target") || "").toLowerCase();
+      var plain = ev.type === "click" && !(ev.ctrlKey || ev.metaKey || ev.shiftKey);
+      if (plain && window.top !== window && (target === "_top" || target === "_parent")) {
+        // Chromium leaves Sec-Fetch-User off a navigation one frame starts for another, so the frame
+        // that navigates (which shares the click's activation) is asked to navigate itself.
+        e.preventDefault();
+        askToNavigate(target === "_top" ? window.top : window.parent, url, a, original);
+        return;
+      }
+      a.setAttribute("href", url);
       setTimeout(function () { a.setAttribute("href", original); }, 0);
     }
     window.addEventListener(ev.type, decide, false);
@@ -225,6 +235,34 @@
       a.__attributionLabArmed = false;
     }, 0);
   }
+  var NAVIGATE = "attributionlab:navigate";
+  var asked = {};
+
+  function askToNavigate(frame, url, a, original) {
+    var token = newToken();
+    asked[token] = true;
+    frame.postMessage({ type: NAVIGATE, url: url, token: token }, "*");
+    setTimeout(function () {
+      if (!asked[token]) return;
+      // No shim there to answer: navigate from here (no user activation is seen, nothing registers).
+      delete asked[token];
+      a.setAttribute("href", url);
+      a.__attributionLabPass = true;
+      a.click();
+      a.__attributionLabPass = false;
+      setTimeout(function () { a.setAttribute("href", original); }, 0);
+    }, 400);
+  }
+
+  window.addEventListener("message", function (e) {
+    var data = e.data;
+    if (!data || typeof data.url !== "string") return;
+    if (data.type === NAVIGATE + ":done") { delete asked[data.token]; return; }
+    if (data.type !== NAVIGATE || data.url.indexOf(BROWSER + "/navigate?") !== 0) return;
+    try { e.source.postMessage({ type: NAVIGATE + ":done", token: data.token, url: data.url }, e.origin); } catch (err) { /* gone */ }
+    location.href = data.url;
+  });
+
   window.addEventListener("click", onActivation, true);
   window.addEventListener("auxclick", onActivation, true);
 
