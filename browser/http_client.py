@@ -39,17 +39,6 @@ class LoopbackTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """A client as Chrome's background requests behave: no cookies kept, no redirects followed."""
-    return httpx.Client(
-        transport=transport or LoopbackTransport(),
-        follow_redirects=False,
-        timeout=httpx.Timeout(TIMEOUT_S),
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
-    )
-
-
 class CookieJar(Protocol):
     """A profile's cookies as the network service uses them (``browser.cookies.ProfileJar``)."""
 
@@ -96,7 +85,14 @@ def send(
         cookie = jar.cookie_header(url, top_level_site)
         if cookie:
             request_headers["Cookie"] = cookie
-    request = httpx.Request(method, url, headers=request_headers, content=content)
+    request_headers.setdefault("Accept", "*/*")
+    request = httpx.Request(
+        method,
+        url,
+        headers=request_headers,
+        content=content,
+        extensions={"timeout": httpx.Timeout(TIMEOUT_S).as_dict()},
+    )
     response = transport.handle_request(request)
     response.read()
     outcomes: list[Any] = []

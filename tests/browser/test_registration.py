@@ -275,3 +275,10 @@ def test_separate_navigations_each_get_their_scope_set(network):
     )
     assert [h.status for h in first.hops.all()] == ["success", "success"]
     assert [h.status for h in second.hops.all()] == ["success"]
+
+
+def test_every_registration_request_has_a_timeout(network):
+    """Requests go straight to the transport, so the timeout rides on the request itself."""
+    network.add(f"{ADTECH}/r", httpx.Response(204))
+    register(Context("img", NEWS), f"{ADTECH}/r", transport=network.transport)
+    assert network.requests[0].extensions["timeout"]["read"] == 5.0
