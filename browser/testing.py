@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -114,7 +115,7 @@ def clicks(request: HttpRequest) -> HttpResponse:
     destination = request.GET.get("destination") or party_url("advertiser", "/")
     from urllib.parse import urlencode
 
-    kept = {k: v for k, v in request.GET.items() if k in ("cookie", "attrs", "debug_reporting")}
+    kept = {k: v for k, v in request.GET.items() if k in ("cookie", "attrs", "debug_reporting", "delay")}
     extra = "&" + urlencode(kept) if kept else ""
     return render(
         request,
@@ -141,6 +142,11 @@ def conversion(request: HttpRequest) -> HttpResponse:
 @test_only
 def register_source(request: HttpRequest) -> HttpResponse:
     _log_request(request, "source")
+    if request.GET.get("delay"):  # a slow ad tech: ?delay=SECONDS (at most 5)
+        try:
+            time.sleep(min(5.0, max(0.0, float(request.GET["delay"]))))
+        except ValueError:
+            pass
     keys = _eligible_keys(request)
     response = _answer(request)
     if keys and ({"navigation-source", "event-source"} & keys):

@@ -118,3 +118,25 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
     assert reports[0]["content_type"] == "application/json" and reports[0]["cookie"] is None
     page.wait_for_selector('#event-reports-table tr[data-status="sent"]')
     assert re.search(r"Ahead of real time by [12] d", page.locator("#clock-offset").inner_text())
+
+
+def test_a_trigger_in_a_new_tab_waits_for_the_clicks_slow_source(site, page):
+    """The ad tech answers the click's registration slowly; the landing page in the new tab converts meanwhile."""
+    news, browser = site["news"], site["browser"]
+    landing = f"{browser}/test/conversion"
+    _serve(page, f"{news}/clicks", f"{browser}/test/clicks?destination={browser}&landing={landing}&delay=1.5")
+    page.goto(f"{news}/clicks")
+    with page.expect_popup() as opened:
+        page.click("#newtab")
+    tab = opened.value
+    tab.wait_for_selector('#events li[data-kind="trigger"]', timeout=15000)
+    trigger = models.RegistrationHop.objects.get(kind="trigger")
+    assert "waited" in trigger.explanation, trigger.explanation
+    assert trigger.status.startswith("event-level: success"), trigger.status
+    click = models.Registration.objects.get(mechanism="anchor")
+    assert click.navigation_url == landing and not click.pending
+    # The page that stayed open learns how its click's registration went.
+    page.wait_for_function(
+        "() => window.attributionLab.outcomes.some((o) => o.mechanism === 'anchor' && o.hops.length)",
+        timeout=15000,
+    )
