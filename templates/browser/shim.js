@@ -53,8 +53,11 @@
  * Sec-Fetch-User: ?1 on a navigation only when the person started it; /navigate registers the
  * navigation sources only then, in the background while the navigation goes on, as Chrome does.
  * The destination page's triggers wait for those registrations (up to 10 s, as in Chrome).
- * A cancelled click navigates nowhere and registers nothing. Registrations made this way are
- * not reported on the page (it is being left); attribution internals lists them.
+ * A cancelled click navigates nowhere and registers nothing. A page that stays open (the link
+ * opened a new tab) gets the outcome as an event too (the shim asks /api/navigations/<token>);
+ * attribution internals lists them all. A link in a frame that targets _top or _parent asks
+ * that frame's shim (postMessage) to navigate, since Chromium leaves Sec-Fetch-User off a
+ * navigation one frame starts for another.
  */
 (function () {
   "use strict";
