@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -94,7 +95,24 @@ def _register(request: HttpRequest, service: Callable[..., registrations.Outcome
         url=request.build_absolute_uri(),
         context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
     )
-    return _answer(request, outcome)
+    response = _answer(request, outcome)
+    if ID_COOKIE not in request.COOKIES:
+        # An ad tech's own identifier, as real ones set it: a third-party cookie (SameSite=None;
+        # Secure), which the browser sends back on later registrations while third-party cookies
+        # are allowed.
+        response.set_cookie(
+            ID_COOKIE,
+            secrets.token_hex(8),
+            max_age=ID_COOKIE_AGE_S,
+            secure=True,
+            httponly=True,
+            samesite="None",
+        )
+    return response
+
+
+ID_COOKIE = "adtech_uid"
+ID_COOKIE_AGE_S = 365 * 86_400
 
 
 @require_GET

@@ -121,7 +121,7 @@ def report_body(
         raise PayloadError(f"report {report.report_id} carries no aggregatable data")
     return build_body(
         report.aggregatable,
-        report.report_id,
+        report.aggregatable.report_id or report.report_id,
         key_set,
         rng,
         default_coordinator_origin=default_coordinator_origin,

@@ -84,6 +84,9 @@ class AggregatableData:
     trigger_context_id: str | None = None
     debug_mode: bool = False
     is_null: bool = False
+    # The ``shared_info.report_id`` of a debug copy: the delayed report's, as Chrome sends it.
+    # None means the stored report's own id (every report that is not a copy).
+    report_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -158,9 +161,16 @@ DEBUG_COPY_KINDS = {EVENT_LEVEL: EVENT_LEVEL_DEBUG, AGGREGATABLE: AGGREGATABLE_D
 def debug_copy(report: Report, *, report_id: str, time_ms: int) -> Report:
     """The attribution-success debug copy of a report with both debug keys, sent at once.
 
-    Same body (or aggregatable data), sent to the report kind's ``/debug/`` path.
+    Same body (or aggregatable data), sent to the report kind's ``/debug/`` path. The copy is
+    stored under its own ``report_id`` (storage keys reports by id), but what it *sends*
+    carries the delayed report's id, as Chrome's copies do: the event-level body is the same
+    dict, and the aggregatable data names the original id for ``shared_info``, so an ad tech
+    can join a debug copy with the report that arrives later.
     """
     kind = DEBUG_COPY_KINDS[report.kind]
+    aggregatable = report.aggregatable
+    if aggregatable is not None:
+        aggregatable = dataclasses.replace(aggregatable, report_id=aggregatable.report_id or report.report_id)
     return Report(
         report_id=report_id,
         kind=kind,
@@ -169,7 +179,7 @@ def debug_copy(report: Report, *, report_id: str, time_ms: int) -> Report:
         report_time_ms=time_ms,
         trigger_time_ms=time_ms,
         body=dict(report.body) if isinstance(report.body, dict) else report.body,
-        aggregatable=report.aggregatable,
+        aggregatable=aggregatable,
         source_id=report.source_id,
         context_site=report.context_site,
     )

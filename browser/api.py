@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from attribution_reporting import reports as R
 
 from . import selectors, services
-from .registration import RegistrationError
+from .registration import NAVIGATION_MECHANISMS, NAVIGATION_ONLY, RegistrationError
 
 
 class PlainTextJSONParser(BaseParser):
@@ -82,8 +82,20 @@ class RegistrationsView(APIView):
             return Response(
                 {"error": 'give the registration URL as "url"'}, status=status.HTTP_400_BAD_REQUEST
             )
+        mechanism = str(data.get("mechanism") or "")
+        if mechanism in NAVIGATION_MECHANISMS:
+            return Response(
+                {
+                    "error": NAVIGATION_ONLY,
+                    "summary": f"Not registered: {NAVIGATION_ONLY}.",
+                    "hops": [],
+                    "url": url,
+                    "mechanism": mechanism,
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
         ctx = services.Context(
-            mechanism=str(data.get("mechanism") or ""),
+            mechanism=mechanism,
             context_origin=str(data.get("context_origin") or request.headers.get("Origin") or ""),
             frame_origin=str(data.get("frame_origin") or ""),
             event_source_eligible=_flag(data.get("event_source_eligible")),
@@ -117,7 +129,10 @@ def _limit(request: Request, default: int = 200) -> int:
 
 ENDPOINTS = {
     "registrations": "GET the latest registrations with their hops; POST {mechanism, url, context_origin, "
-    "frame_origin, event_source_eligible, trigger_eligible} to register (the shim does)",
+    "frame_origin, event_source_eligible, trigger_eligible} to register (the shim does); navigation sources "
+    "only come from a user-activated navigation through /navigate, never from this endpoint",
+    "navigations/<token>": "GET how the source registrations of one navigation through /navigate went "
+    "(the shim asks, for the page that stays open)",
     "registration-hops": "GET every request/response of every registration; ?kind=source|trigger|none|error",
     "sources": "GET stored sources with all their attributes; ?active=1 for unexpired active ones",
     "reports": "GET reports; ?kind=event-level|aggregatable|event-level-debug|aggregatable-debug|"
@@ -128,8 +143,19 @@ ENDPOINTS = {
     "summary": "GET counts of sources by type, registrations, reports by kind and status",
     "internals": "GET everything the internals page shows, in one request",
     "actions/<name>": "POST advance-hour, advance-day, advance-next-report, advance {ms}, reset-clock, "
-    "debug-mode {enabled}, send-report {report_id}, send-all, clear",
+    "debug-mode {enabled}, third-party-cookies {allowed}, send-report {report_id}, send-all, clear",
 }
+
+
+class NavigationView(APIView):
+    """How the registrations of one navigation (named by the shim's token) went."""
+
+    def get(self, request: Request, token: str) -> Response:
+        from . import navigation
+
+        if not token.strip() or len(token) > 64:
+            return Response({"error": "a navigation token is 1 to 64 characters"}, status=400)
+        return Response(navigation.outcome(token))
 
 
 class RootView(APIView):
@@ -235,6 +261,21 @@ def run_action(action: str, data: dict) -> dict | None:
         services.set_debug_mode(_flag(data.get("enabled")))
         on = selectors.state()["debug_mode"]
         return {"debug_mode": on, "explanation": f"Debug mode is {'on' if on else 'off'}."}
+    elif action == "third-party-cookies":
+        allowed = _flag(data.get("allowed"))
+        services.set_third_party_cookies(allowed)
+        word = "allowed" if allowed else "blocked"
+        return {
+            "third_party_cookies": allowed,
+            "explanation": f"Third-party cookies are {word}: "
+            + (
+                "reporting origins get their cookies on cross-site registrations, and debug keys and verbose "
+                "debug reports are allowed."
+                if allowed
+                else "cross-site registrations carry no cookies, and debug keys and verbose debug reports are "
+                "dropped unless the reporting origin is on the page's own site."
+            ),
+        }
     elif action == "send-report":
         result = services.send_now(str(data["report_id"]))
         return {"report_id": data["report_id"], "result": result, "explanation": result}

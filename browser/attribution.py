@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-
 from attribution_reporting import reports as R
 from attribution_reporting.config import CHROMIUM, DEFAULT_COORDINATOR_ORIGINS, Config
 from attribution_reporting.engine import DRAW, AttributionEngine, RegistrationRequest, RegistrationResponse
@@ -54,11 +52,6 @@ def engine(*, debug_mode: bool | None = None) -> AttributionEngine:
     )
 
 
-def debug_permission() -> bool:
-    """Cookie-based debugging (debug keys, verbose reports): on unless a setting turns it off."""
-    return bool(getattr(settings, "ARA_BROWSER_DEBUG_COOKIES", True))
-
-
 @dataclass
 class HopResult:
     kind: str
@@ -81,9 +74,14 @@ def process_response(
     url: str,
     headers: Mapping[str, str],
     now_ms: int,
+    debug_permission: bool,
     navigation_id: str | None = None,
 ) -> HopResult:
-    """Hands one response to the engine (inside the caller's transaction)."""
+    """Hands one response to the engine (inside the caller's transaction).
+
+    ``debug_permission`` is cookie-based debugging for this response's reporting origin
+    (:func:`browser.cookies.debug_allowed`): debug keys and verbose debug reports.
+    """
     debug = clock.debug_mode()
     eng = engine(debug_mode=debug)
     request = RegistrationRequest(
@@ -92,7 +90,7 @@ def process_response(
     response = RegistrationResponse(
         url=url,
         headers=dict(headers.items()),
-        debug_permission=debug_permission(),
+        debug_permission=debug_permission,
         randomized_response=DRAW,
     )
     outcome = eng.handle_response(request, response, now_ms)

@@ -19,7 +19,7 @@ from attribution_reporting.config import DEFAULT_COORDINATOR_ORIGINS
 from attribution_reporting.coordinator_keys import PUBLIC_KEYS_PATH, KeySet, KeySetError, parse_public_keys
 
 from . import models
-from .http_client import describe_error, make_client
+from .http_client import LoopbackTransport, describe_error, send
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
 
@@ -64,9 +64,16 @@ def key_set(*, transport: httpx.BaseTransport | None = None) -> KeySet:
             pass
     url = keys_url()
     try:
-        with make_client(transport) as client:
-            response = client.get(url, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
+        response = send(
+            transport or LoopbackTransport(),
+            "GET",
+            url,
+            eligible=None,
+            jar=None,
+            top_level_site="",
+            headers={"Accept": "application/json"},
+        ).response
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise KeyFetchError(
             f"Could not fetch the coordinator's public keys: {describe_error(exc, url, consequence='').strip()}"
         ) from None

@@ -28,7 +28,7 @@ from attribution_reporting.aggregatable_payload import PayloadError
 from attribution_reporting.aggregatable_report import report_body
 
 from . import attribution, clock, coordinator, models
-from .http_client import USER_AGENT, describe_error, make_client
+from .http_client import LoopbackTransport, describe_error, send
 
 log = logging.getLogger("browser.delivery")
 
@@ -135,11 +135,19 @@ def send_report(report_id: str, *, force: bool = False, transport: httpx.BaseTra
     except (coordinator.KeyFetchError, PayloadError) as exc:
         return _failed(eng, report, str(exc), status=None, sent_body="")
     text = json.dumps(body, separators=(",", ":"))
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     try:
-        with make_client(transport) as client:
-            response = client.post(report.url, content=text.encode(), headers=headers)
-    except httpx.HTTPError as exc:
+        # Credentials "omit": no cookie jar, so no cookies sent and none stored from the answer.
+        response = send(
+            transport or LoopbackTransport(),
+            "POST",
+            report.url,
+            eligible=None,
+            jar=None,
+            top_level_site="",
+            headers={"Content-Type": "application/json"},
+            content=text.encode(),
+        ).response
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return _failed(
             eng,
             report,

@@ -8,6 +8,9 @@ the connection target to 127.0.0.1 and keeps the ``Host`` header, so the server 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
 import httpx
 
 USER_AGENT = (
@@ -36,15 +39,68 @@ class LoopbackTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """A client as Chrome's background requests behave: no cookies kept, no redirects followed."""
-    return httpx.Client(
-        transport=transport or LoopbackTransport(),
-        follow_redirects=False,
-        timeout=httpx.Timeout(TIMEOUT_S),
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
+class CookieJar(Protocol):
+    """A profile's cookies as the network service uses them (``browser.cookies.ProfileJar``)."""
+
+    def cookie_header(self, url: str, top_level_site: str) -> str | None: ...
+
+    def store(self, url: str, set_cookie_values: list[str], top_level_site: str) -> list[Any]: ...
+
+
+@dataclass
+class Exchange:
+    """One request made with Chrome's headers, its response, and what became of its cookies."""
+
+    request_headers: dict[str, str]
+    response: httpx.Response
+    cookies_set: list[Any] = field(default_factory=list)
+
+
+def send(
+    transport: httpx.BaseTransport,
+    method: str,
+    url: str,
+    *,
+    eligible: str | None,
+    jar: CookieJar | None,
+    top_level_site: str,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> Exchange:
+    """Makes one request (no redirect following) as Chrome's network service made it.
+
+    ``eligible`` None sends no ``Attribution-Reporting-Eligible`` (and no ``-Support``); a
+    string (even empty) sends both. ``jar`` is the profile's cookie jar (credentials
+    "include": its cookies go out, the response's ``Set-Cookie`` is stored under the
+    third-party-cookie rules); None is credentials "omit", as for reports. The one function
+    every request of the simulated browser's network service goes through, so each of them
+    gets the same headers and cookies. Raises ``httpx.HTTPError`` / ``httpx.InvalidURL``.
+    """
+    request_headers = dict(headers or {})
+    if eligible is not None:
+        request_headers["Attribution-Reporting-Eligible"] = eligible
+        request_headers["Attribution-Reporting-Support"] = "web"
+    request_headers.setdefault("User-Agent", USER_AGENT)
+    if jar is not None:
+        cookie = jar.cookie_header(url, top_level_site)
+        if cookie:
+            request_headers["Cookie"] = cookie
+    request_headers.setdefault("Accept", "*/*")
+    request = httpx.Request(
+        method,
+        url,
+        headers=request_headers,
+        content=content,
+        extensions={"timeout": httpx.Timeout(TIMEOUT_S).as_dict()},
     )
+    response = transport.handle_request(request)
+    response.read()
+    outcomes: list[Any] = []
+    if jar is not None:
+        set_cookies = response.headers.get_list("set-cookie")
+        if set_cookies:
+            outcomes = jar.store(url, set_cookies, top_level_site)
+    return Exchange(request_headers, response, outcomes)
 
 
 def describe_error(exc: Exception, url: str, *, consequence: str = "Nothing was registered.") -> str:

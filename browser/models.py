@@ -111,6 +111,13 @@ class Registration(models.Model):
     context_origin = models.CharField(max_length=255)
     frame_origin = models.CharField(max_length=255, blank=True, default="")
     eligible = models.CharField(max_length=128, blank=True, default="")
+    # A navigation's registrations: where the navigation goes, and whether they are still running
+    # (triggers on that destination wait for them, as Chrome's do).
+    navigation_url = models.TextField(blank=True, default="")
+    navigation_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    destination_site = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    pending = models.BooleanField(default=False, db_index=True)
+    profile = models.CharField(max_length=64, default="default")
     summary = models.TextField(blank=True, default="")
     error = models.TextField(blank=True, default="")
 
@@ -154,3 +161,34 @@ class CoordinatorKeys(models.Model):
 
     def __str__(self) -> str:
         return self.origin
+
+
+class Profile(models.Model):
+    """A simulated-browser profile: its settings (today one profile, ``default``)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    third_party_cookies = models.BooleanField(
+        default=True, help_text="allowed (Chrome's default) or blocked, for every cross-site request"
+    )
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Cookie(models.Model):
+    """One cookie in a profile's jar (RFC 6265bis storage model)."""
+
+    profile = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=4096)
+    value = models.TextField()
+    domain = models.CharField(max_length=255)
+    host_only = models.BooleanField(default=True)
+    path = models.CharField(max_length=1024, default="/")
+    secure = models.BooleanField(default=False)
+    http_only = models.BooleanField(default=False)
+    same_site = models.CharField(max_length=8, blank=True, default="")
+    expires_ms = models.BigIntegerField(null=True, blank=True, help_text="virtual clock; null: session")
+    created_ms = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.domain}{self.path})"

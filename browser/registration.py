@@ -20,10 +20,10 @@ from urllib.parse import urljoin
 import httpx
 from django.db import transaction
 
-from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url
+from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
-from . import attribution, clock, delivery, models
-from .http_client import USER_AGENT, LoopbackTransport, describe_error, make_client
+from . import attribution, clock, cookies, delivery, models, navigation_wait
+from .http_client import Exchange, LoopbackTransport, describe_error, send
 
 log = logging.getLogger("browser.registration")
 
@@ -51,9 +51,13 @@ SHOWN_RESPONSE_HEADERS = (
     "attribution-reporting-register-os-source",
     "attribution-reporting-register-os-trigger",
     "attribution-reporting-info",
+    "set-cookie",
     "location",
     "content-type",
 )
+
+
+TRIGGER_HEADER = "attribution-reporting-register-trigger"
 
 
 class RegistrationError(ValueError):
@@ -69,6 +73,10 @@ class Context:
     frame_origin: str = ""  # the origin of the frame holding the element (an ad iframe)
     event_source_eligible: bool = False  # fetch / XHR only
     trigger_eligible: bool = False  # fetch / XHR only
+    profile: str = cookies.DEFAULT_PROFILE  # whose cookie jar and settings
+
+    def top_level_site(self) -> str:
+        return site_of(self.context_origin)
 
     def eligible(self) -> str:
         """The ``Attribution-Reporting-Eligible`` value Chrome sent for this mechanism."""
@@ -115,67 +123,90 @@ def _http_url(url: str) -> str | None:
     return None
 
 
-def register(ctx: Context, url: str, *, transport: httpx.BaseTransport | None = None) -> models.Registration:
-    """Makes the registration request chain for ``url`` and records every hop."""
+NAVIGATION_ONLY = (
+    "a navigation source is only registered by a navigation the person started: a click on an "
+    '<a attributionsrc> (or <area>) the page did not cancel, or window.open(..., "attributionsrc=...") '
+    "with user activation; the shim sends such a navigation through the simulated browser, which checks "
+    "the browser's Sec-Fetch-User header. A page script cannot register one by calling the API"
+)
+
+
+def register(
+    ctx: Context,
+    url: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    registration: models.Registration | None = None,
+) -> models.Registration:
+    """Makes the registration request chain for ``url`` and records every hop.
+
+    Navigation sources only come with ``registration``: a row :mod:`browser.navigation`
+    created for a user-activated navigation it saw.
+    """
     check_context(ctx)
+    if ctx.mechanism in NAVIGATION_MECHANISMS and registration is None:
+        raise RegistrationError(NAVIGATION_ONLY)
     eligible = ctx.eligible()
-    registration = models.Registration.objects.create(
-        time_ms=clock.now_ms(),
-        mechanism=ctx.mechanism,
-        url=url,
-        context_origin=ctx.context_origin,
-        frame_origin=ctx.frame_origin,
-        eligible=eligible,
-    )
+    if registration is None:
+        registration = models.Registration.objects.create(
+            time_ms=clock.now_ms(),
+            mechanism=ctx.mechanism,
+            url=url,
+            context_origin=ctx.context_origin,
+            frame_origin=ctx.frame_origin,
+            eligible=eligible,
+            profile=ctx.profile,
+        )
     problem = _http_url(url)
     if problem:
         return _finish(registration, error=problem)
     seen: set[str] = set()
     current = url
-    # Each hop goes straight to the transport: the client's own redirect handling would
-    # reject some Location values before this code could record the response.
     transport = transport or LoopbackTransport()
-    with make_client(transport) as client:
-        for index in range(MAX_REDIRECTS + 1):
-            seen.add(current)
-            request_headers = {
-                "Attribution-Reporting-Eligible": eligible,
-                "Attribution-Reporting-Support": "web",
-                "User-Agent": USER_AGENT,
-                "Referer": ctx.context_origin + "/",
-            }
-            try:
-                response = transport.handle_request(
-                    client.build_request("GET", current, headers=request_headers)
-                )
-                response.read()
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                failure = describe_error(exc, current)
-                _save_hop(
-                    registration,
-                    index,
-                    current,
-                    request_headers,
-                    None,
-                    kind="error",
-                    status="requestFailed",
-                    explanation=failure,
-                )
-                return _finish(registration, error=failure)
-            _record_hop(registration, index, current, request_headers, response, ctx, eligible)
-            location = response.headers.get("location") if response.is_redirect else None
-            if not location:
-                return _finish(registration)
-            target = urljoin(current, location.strip())
-            problem = _http_url(target)
-            if problem:
-                return _finish(registration, error=f"The redirect chain stops: {problem}")
-            if target in seen:
-                return _finish(
-                    registration,
-                    error=f"Redirect loop: {target} was already requested in this chain, so it stops here.",
-                )
-            current = target
+    jar = cookies.ProfileJar(ctx.profile)
+    top_level_site = ctx.top_level_site()
+    for index in range(MAX_REDIRECTS + 1):
+        seen.add(current)
+        try:
+            # Each hop goes straight to the transport (no client redirect handling, which would
+            # reject some Location values before this code could record the response).
+            exchange = send(
+                transport,
+                "GET",
+                current,
+                eligible=eligible,
+                jar=jar,
+                top_level_site=top_level_site,
+                headers={"Referer": ctx.context_origin + "/"},
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            failure = describe_error(exc, current)
+            _save_hop(
+                registration,
+                index,
+                current,
+                {"Attribution-Reporting-Eligible": eligible, "Attribution-Reporting-Support": "web"},
+                None,
+                kind="error",
+                status="requestFailed",
+                explanation=failure,
+            )
+            return _finish(registration, error=failure)
+        response = exchange.response
+        _record_hop(registration, index, current, exchange, ctx, eligible)
+        location = response.headers.get("location") if response.is_redirect else None
+        if not location:
+            return _finish(registration)
+        target = urljoin(current, location.strip())
+        problem = _http_url(target)
+        if problem:
+            return _finish(registration, error=f"The redirect chain stops: {problem}")
+        if target in seen:
+            return _finish(
+                registration,
+                error=f"Redirect loop: {target} was already requested in this chain, so it stops here.",
+            )
+        current = target
     return _finish(
         registration,
         error=f"More than {MAX_REDIRECTS} redirects: Chrome gives up on such a chain, and so does this browser.",
@@ -183,7 +214,11 @@ def register(ctx: Context, url: str, *, transport: httpx.BaseTransport | None = 
 
 
 def _shown_headers(response: httpx.Response) -> dict[str, str]:
-    return {name: response.headers[name] for name in SHOWN_RESPONSE_HEADERS if name in response.headers}
+    return {
+        name: ", ".join(response.headers.get_list(name)) if name == "set-cookie" else response.headers[name]
+        for name in SHOWN_RESPONSE_HEADERS
+        if name in response.headers
+    }
 
 
 def _save_hop(
@@ -219,21 +254,22 @@ def _record_hop(
     registration: models.Registration,
     index: int,
     url: str,
-    request_headers: dict,
-    response: httpx.Response,
+    exchange: Exchange,
     ctx: Context,
     eligible: str,
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
-    save = partial(_save_hop, registration, index, url, request_headers, response)
+    response = exchange.response
+    save = partial(_save_hop, registration, index, url, exchange.request_headers, response)
     # The hops of one navigation's redirect chain share an id (the per-navigation scope limit).
     navigation_id = (
         f"registration-{registration.pk}-{registration.created_at.timestamp()}"
         if ctx.mechanism in NAVIGATION_MECHANISMS
         else None
     )
+    set_cookies = [o.to_json() for o in exchange.cookies_set]
     try:
-        _process_hop(save, url, response, ctx, eligible, navigation_id)
+        _process_hop(save, url, response, ctx, eligible, navigation_id, set_cookies)
     except Exception as exc:  # a bug must not cost the page its explanation
         log.exception("processing %s failed", url)
         save(
@@ -250,7 +286,13 @@ def _process_hop(
     ctx: Context,
     eligible: str,
     navigation_id: str | None = None,
+    set_cookies: list[dict] | None = None,
 ) -> None:
+    waited = ""
+    if ctx.mechanism not in NAVIGATION_MECHANISMS and TRIGGER_HEADER in response.headers:
+        waited = navigation_wait.wait_for_navigations(ctx.top_level_site(), profile=ctx.profile)
+    top_level_site = ctx.top_level_site()
+    debug = cookies.debug_allowed(origin_of(url), top_level_site, ctx.profile)
     with transaction.atomic():
         now = clock.now_ms()
         result = attribution.process_response(
@@ -260,12 +302,14 @@ def _process_hop(
             headers=response.headers,
             now_ms=now,
             navigation_id=navigation_id,
+            debug_permission=debug,
         )
+        detail = dict(result.detail, cookie_based_debugging=debug, set_cookies=set_cookies or [])
         save(
             kind=result.kind,
             status=result.status,
-            explanation=result.explanation,
-            detail=json.dumps(result.detail, default=str),
+            explanation=" ".join(p for p in (waited, result.explanation) if p),
+            detail=json.dumps(detail, default=str),
         )
         transaction.on_commit(lambda: delivery.schedule(result.reports))
 
@@ -279,7 +323,8 @@ def _finish(registration: models.Registration, error: str = "") -> models.Regist
     registration.summary = (
         " ".join(parts) or "The response carried no attribution headers: nothing registered."
     )
-    registration.save(update_fields=["error", "summary"])
+    registration.pending = False
+    registration.save(update_fields=["error", "summary", "pending"])
     return registration
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from attribution_reporting import reports as R
 
-from . import attribution, clock, coordinator, models
+from . import attribution, clock, cookies, coordinator, models
 from .storage import DatabaseStorage
 
 
@@ -74,6 +74,7 @@ def state() -> dict[str, Any]:
         "real_now_ms": now - offset,
         "clock_offset_ms": offset,
         "debug_mode": bool(row and row.debug_mode),
+        "third_party_cookies": cookies.third_party_cookies_allowed(),
         "next_report_time_ms": next_time,
         "next_report_time": _iso(next_time),
         "coordinator_origins": list(attribution.demo_config().aggregation_coordinator_origins),
@@ -161,6 +162,27 @@ def registrations(*, limit: int = 100) -> list[dict[str, Any]]:
     return [jsonable(outcome_json(r)) for r in qs]
 
 
+def navigations(*, limit: int = 50) -> list[dict[str, Any]]:
+    """Navigation-source registrations, newest first: registered, still running, or refused."""
+    qs = models.Registration.objects.filter(mechanism__in=("anchor", "window-open")).order_by("-id")[:limit]
+    return [
+        jsonable(
+            {
+                "id": r.pk,
+                "time_ms": r.time_ms,
+                "time": _iso(r.time_ms),
+                "mechanism": r.mechanism,
+                "url": r.url,
+                "navigation_url": r.navigation_url,
+                "context_origin": r.context_origin,
+                "state": "running" if r.pending else ("not registered" if r.error else "done"),
+                "summary": r.summary,
+            }
+        )
+        for r in qs
+    ]
+
+
 def report_json(row: models.Report) -> dict[str, Any]:
     data = json.loads(row.data)
     if row.sent_body:
@@ -235,4 +257,6 @@ def internals() -> dict[str, Any]:
             h for h in registration_hops(limit=200) if h["kind"] not in ("source", "trigger")
         ],
         "reports": reports(limit=500),
+        "navigations": navigations(),
+        "cookies": cookies.cookies_json(),
     }

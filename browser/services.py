@@ -13,7 +13,7 @@ from django.db import transaction
 
 from attribution_reporting import reports as R
 
-from . import clock, delivery, models, selectors, storage
+from . import clock, cookies, delivery, models, selectors, storage
 from .registration import Context, RegistrationError, outcome_json, register
 
 HOUR_MS = 3_600_000
@@ -30,6 +30,7 @@ __all__ = [
     "send_all_pending",
     "send_now",
     "set_debug_mode",
+    "set_third_party_cookies",
 ]
 
 
@@ -44,9 +45,11 @@ class ClockMove:
 
 
 def clear_all_data() -> None:
-    """Forgets every source, report, registration and cached key; resets the clock and debug mode."""
+    """Forgets every source, report, registration, cookie and cached key; resets the clock and settings."""
     with transaction.atomic():
         storage.clear()
+        cookies.clear()
+        models.Profile.objects.all().delete()
         models.RegistrationHop.objects.all().delete()
         models.Registration.objects.all().delete()
         models.CoordinatorKeys.objects.all().delete()
@@ -88,6 +91,11 @@ def reset_clock() -> ClockMove:
 
 def set_debug_mode(enabled: bool) -> None:
     clock.set_debug_mode(enabled)
+
+
+def set_third_party_cookies(allowed: bool) -> None:
+    """The profile's third-party-cookie setting: it also decides cookie-based debugging."""
+    cookies.set_third_party_cookies(allowed)
 
 
 def send_now(report_id: str, *, transport: httpx.BaseTransport | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
 _received: list[dict] = []
+_requests: list[dict] = []
 _lock = threading.Lock()
 
 
@@ -45,6 +47,27 @@ def received() -> list[dict]:
 def clear_received() -> None:
     with _lock:
         _received.clear()
+        _requests.clear()
+
+
+def requests_seen() -> list[dict]:
+    """Every request the test registration endpoints answered, with the headers a server sees."""
+    with _lock:
+        return list(_requests)
+
+
+def _log_request(request: HttpRequest, endpoint: str) -> None:
+    with _lock:
+        _requests.append(
+            {
+                "endpoint": endpoint,
+                "query": request.GET.dict(),
+                "eligible": request.headers.get("Attribution-Reporting-Eligible"),
+                "support": request.headers.get("Attribution-Reporting-Support"),
+                "cookie": request.headers.get("Cookie"),
+                "referer": request.headers.get("Referer"),
+            }
+        )
 
 
 def _eligible_keys(request: HttpRequest) -> set[str] | None:
@@ -63,6 +86,10 @@ def _answer(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(status=204)
     response["Cache-Control"] = "no-store"
     response["Access-Control-Allow-Origin"] = "*"
+    # ?cookie=NAME sets NAME=1 with the attributes in ?attrs (default: SameSite=None; Secure).
+    if request.GET.get("cookie"):
+        attrs = request.GET.get("attrs", "SameSite=None; Secure")
+        response["Set-Cookie"] = f"{request.GET['cookie']}=1; Path=/; {attrs}".rstrip("; ")
     return response
 
 
@@ -81,6 +108,28 @@ def mechanisms(request: HttpRequest) -> HttpResponse:
 
 
 @test_only
+def clicks(request: HttpRequest) -> HttpResponse:
+    """Links and buttons that ask for navigation sources in every way a page can."""
+    from config.hosts import party_url
+
+    destination = request.GET.get("destination") or party_url("advertiser", "/")
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in request.GET.items() if k in ("cookie", "attrs", "debug_reporting", "delay")}
+    extra = "&" + urlencode(kept) if kept else ""
+    return render(
+        request,
+        "browser/test_clicks.html",
+        {
+            "register": party_url("browser", "/test/register-source"),
+            "destination": destination,
+            "landing": request.GET.get("landing") or destination,
+            "extra": extra,
+        },
+    )
+
+
+@test_only
 def conversion(request: HttpRequest) -> HttpResponse:
     """A destination page registering a trigger with an <img attributionsrc> pixel."""
     from config.hosts import party_url
@@ -92,6 +141,12 @@ def conversion(request: HttpRequest) -> HttpResponse:
 
 @test_only
 def register_source(request: HttpRequest) -> HttpResponse:
+    _log_request(request, "source")
+    if request.GET.get("delay"):  # a slow ad tech: ?delay=SECONDS (at most 5)
+        try:
+            time.sleep(min(5.0, max(0.0, float(request.GET["delay"]))))
+        except ValueError:
+            pass
     keys = _eligible_keys(request)
     response = _answer(request)
     if keys and ({"navigation-source", "event-source"} & keys):
@@ -101,6 +156,8 @@ def register_source(request: HttpRequest) -> HttpResponse:
             "debug_key": "11",
             "aggregation_keys": {"campaign": "0x159"},
         }
+        if request.GET.get("debug_reporting"):
+            header["debug_reporting"] = True
         if request.GET.get("raw") is not None:
             response["Attribution-Reporting-Register-Source"] = request.GET["raw"]
         else:
@@ -113,6 +170,7 @@ def register_source(request: HttpRequest) -> HttpResponse:
 
 @test_only
 def register_trigger(request: HttpRequest) -> HttpResponse:
+    _log_request(request, "trigger")
     keys = _eligible_keys(request)
     response = _answer(request)
     if keys and "trigger" in keys:

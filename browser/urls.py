@@ -7,11 +7,13 @@ from . import api, testing, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("shim.js", views.shim, name="shim"),
+    path("navigate", views.navigate, name="browser-navigate"),
     path("actions/<slug:name>", views.action, name="browser-action"),
     # JSON API (Django REST framework).
     path("api/", api.RootView.as_view(), name="browser-api-root"),
     path("api/clock", api.StateView.as_view(), name="browser-api-clock"),
     path("api/registrations", api.RegistrationsView.as_view(), name="browser-api-registrations"),
+    path("api/navigations/<str:token>", api.NavigationView.as_view(), name="browser-api-navigation"),
     path("api/registration-hops", api.RegistrationHopsView.as_view(), name="browser-api-hops"),
     path("api/state", api.StateView.as_view(), name="browser-api-state"),
     path("api/summary", api.SummaryView.as_view(), name="browser-api-summary"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("api/actions/<slug:action>", api.ActionView.as_view(), name="browser-api-action"),
     # Test-only pages and endpoints (404 unless DEBUG or ARA_BROWSER_TEST_PAGES).
     path("test/mechanisms", testing.mechanisms, name="browser-test-mechanisms"),
+    path("test/clicks", testing.clicks, name="browser-test-clicks"),
     path("test/conversion", testing.conversion, name="browser-test-conversion"),
     path("test/register-source", testing.register_source, name="browser-test-register-source"),
     path("test/register-trigger", testing.register_trigger, name="browser-test-register-trigger"),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors
+from . import navigation, selectors
 from .api import run_action
+from .registration import RegistrationError
 
 
 def _trusted_origins() -> list[str]:
@@ -34,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def action(request: HttpRequest, name: str) -> HttpResponse:
     """The internals page's buttons (plain forms, so they work without JavaScript)."""
-    data = {key: request.POST.get(key) for key in ("ms", "enabled", "report_id")}
+    data = {key: request.POST.get(key) for key in ("ms", "enabled", "allowed", "report_id")}
     try:
         result = run_action(name, {k: v for k, v in data.items() if v is not None})
     except (ValueError, KeyError) as exc:
@@ -58,4 +61,32 @@ def shim(request: HttpRequest) -> HttpResponse:
     response = render(request, "browser/shim.js", context, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def navigate(request: HttpRequest) -> HttpResponse:
+    """A navigation the shim routes through here on its way to the link's destination.
+
+    Its ``Sec-Fetch-*`` headers, which only the browser sets, show whether the person started
+    it; if so the navigation's source registrations start (in the background) and the browser
+    is redirected on at once, as Chrome navigates while it registers. See :mod:`browser.navigation`.
+    """
+    try:
+        nav = navigation.Navigation.from_query(request.GET, request.GET.getlist("src"))
+    except RegistrationError as exc:
+        return render(
+            request,
+            "browser/navigate_error.html",
+            {"problem": str(exc), "href": request.GET.get("href", "")},
+            status=400,
+        )
+    try:
+        ids = navigation.start(nav, request.headers)
+    except DatabaseError:
+        ids = []  # the storage is busy: the person still gets where the link goes
+    navigation.launch(ids)
+    response = HttpResponseRedirect(nav.href)
+    response["Cache-Control"] = "no-store"
     return response

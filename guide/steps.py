@@ -86,7 +86,8 @@ STEPS: tuple[dict[str, str], ...] = (
         "wire": "A background request to <code>…/register/source?…&amp;type=click</code> carries "
         "<code>Attribution-Reporting-Eligible: navigation-source</code>; the answer's "
         "<code>Attribution-Reporting-Register-Source</code> becomes a navigation source.",
-        "why": "Navigation sources need a real click (transient user activation), so a script cannot fake them. "
+        "why": "Navigation sources need a navigation the person started (transient user activation): a click the "
+        "page cancels, or a script clicking the link by itself, registers nothing. "
         "They are worth more: up to 3 event-level reports, 3 bits of trigger data each, sent at the end of "
         "report windows at 2 days, 7 days and 30 days.",
     },

@@ -61,9 +61,17 @@ def product_url(sku: str = TENT_SKU) -> str:
 
 CLICK_WHY = (
     "A navigation source is registered when the person goes from the ad to the advertiser's site, so the "
-    "browser sends <code>navigation-source</code> and stores the source only if the navigation followed a real "
-    "click (transient user activation): a script cannot fake a click source. Clicks are worth more than views: "
-    "up to 3 event-level reports with 3 bits of trigger data each."
+    "browser sends <code>navigation-source</code> and stores the source only for a navigation the person started "
+    "(transient user activation). A click the page cancels (<code>preventDefault()</code>) navigates nowhere and "
+    "registers nothing; neither does a script's <code>a.click()</code> or <code>window.open()</code> when nobody "
+    "has just clicked. Clicks are worth more than views: up to 3 event-level reports with 3 bits of trigger data "
+    "each."
+)
+CLICK_HINT = (
+    "In this workshop the shim sends the click's navigation through the simulated browser: it passes through "
+    "browser.localhost/navigate, which reads the Sec-Fetch-User header your browser itself puts on a navigation "
+    "you started (a page script cannot add it), and redirects to the shop at once. The registration runs while the "
+    "shop loads; the shop's triggers wait for it, as in Chrome. Its outcome appears in the panel once it is done."
 )
 VIEW_WHY = (
     "An image or a script on a page could be an ad being seen (a view source) or a conversion pixel (a "
@@ -116,6 +124,7 @@ def _a_click() -> Mechanism:
         "the browser makes a background request to each URL in the attribute while it navigates to the "
         "shop; the ad tech answers that request with <code>Attribution-Reporting-Register-Source</code>.",
         why=CLICK_WHY,
+        hint=CLICK_HINT,
         next_step=BUY_NEXT + " The shop opens in a new tab so this panel stays in view.",
         markup=markup,
         registers=(url,),
@@ -140,7 +149,8 @@ def _window_open() -> Mechanism:
         eligible="navigation-source",
         what="Ads that open the landing page from script pass the registration URL as a window feature. The "
         "value is percent-encoded, and the feature may be repeated to register with several ad techs.",
-        why=CLICK_WHY.replace("a real click", "a real click on the button"),
+        why=CLICK_WHY.replace("a navigation the person started", "a window the person opened with a click"),
+        hint=CLICK_HINT.replace("click's navigation", "opened window's navigation"),
         next_step=BUY_NEXT,
         markup=markup,
         registers=(url,),
@@ -286,6 +296,7 @@ def _redirect_chain() -> Mechanism:
         "with the same <code>Attribution-Reporting-Eligible</code> header, and the partner registers its own "
         "source. Each hop's origin is the reporting origin of what that hop registers." + PARTNER_SITE_NOTE,
         why=CLICK_WHY,
+        hint=CLICK_HINT,
         next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
         markup=markup,
         registers=(url,),

@@ -23,8 +23,8 @@
   function fold(label, obj) { return h("details", {}, [h("summary", { text: label }), pre(obj)]); }
   function badge(status) {
     var s = String(status || "");
-    var bad = /fail|error|parse|excessive|insufficient|dedup|noMatch|expired|deactivated|tooLow|passed|notStarted/i;
-    var cls = bad.test(s) ? "err" : (/^(success|sent|active)|: success/i.test(s) ? "ok" : "warn");
+    var bad = /fail|error|parse|excessive|insufficient|dedup|noMatch|expired|deactivated|tooLow|passed|notStarted|not registered/i;
+    var cls = bad.test(s) ? "err" : (/^(success|sent|active|done)|: success/i.test(s) ? "ok" : "warn");
     return h("span", { cls: "badge " + cls, text: s || "—" });
   }
   function list(pairs) {
@@ -72,6 +72,27 @@
     ]);
   }
 
+  function navigationRow(n) {
+    return h("tr", { "data-state": n.state }, [
+      td([when(n.time)]),
+      td([n.mechanism === "anchor" ? "<a attributionsrc> click" : "window.open"]),
+      td([h("div", { text: n.context_origin }), h("div", { cls: "muted", text: "→ " + (n.navigation_url || "—") })]),
+      td([n.url]),
+      td([badge(n.state)]),
+      td([n.summary || (n.state === "running" ? "Registering while the navigation goes on." : "")])
+    ]);
+  }
+
+  function cookieRow(c) {
+    var attrs = [c.secure ? "Secure" : null, c.http_only ? "HttpOnly" : null, "SameSite: " + c.same_site]
+      .filter(Boolean).join(", ");
+    return h("tr", {}, [
+      td([h("code", { text: c.name })]), td([h("code", { text: c.value })]),
+      td([c.domain + (c.host_only ? "" : " and its subdomains")]), td([c.path]), td([attrs]),
+      td([c.expires_ms == null ? "when the data is cleared" : when(new Date(c.expires_ms).toISOString())])
+    ]);
+  }
+
   function reportRow(r) {
     var send = null;
     if (r.status === "pending") {
@@ -98,7 +119,9 @@
     "other-registrations": function (d) { return d.other_registrations.map(hopRow); },
     "event-reports": function (d) { return d.reports.filter(function (r) { return r.kind === "event-level"; }).map(reportRow); },
     "aggregatable-reports": function (d) { return d.reports.filter(function (r) { return r.kind === "aggregatable"; }).map(reportRow); },
-    "debug-reports": function (d) { return d.reports.filter(function (r) { return r.kind !== "event-level" && r.kind !== "aggregatable"; }).map(reportRow); }
+    "debug-reports": function (d) { return d.reports.filter(function (r) { return r.kind !== "event-level" && r.kind !== "aggregatable"; }).map(reportRow); },
+    "navigations": function (d) { return (d.navigations || []).map(navigationRow); },
+    "cookies": function (d) { return (d.cookies || []).map(cookieRow); }
   };
 
   function renderState(s) {
@@ -109,6 +132,9 @@
     document.getElementById("debug-mode").textContent = s.debug_mode ? "On" : "Off";
     document.getElementById("debug-enabled").value = s.debug_mode ? "0" : "1";
     document.getElementById("debug-toggle").textContent = s.debug_mode ? "Turn debug mode off" : "Turn debug mode on";
+    document.getElementById("third-party-cookies").textContent = s.third_party_cookies ? "Allowed" : "Blocked";
+    document.getElementById("third-party-allowed").value = s.third_party_cookies ? "0" : "1";
+    document.getElementById("third-party-toggle").textContent = s.third_party_cookies ? "Block third-party cookies" : "Allow third-party cookies";
     var c = s.summary, counts = document.getElementById("counts");
     counts.textContent = "";
     [["Sources (navigation / event)", c.sources.navigation + " / " + c.sources.event], ["Active sources", c.active_sources],

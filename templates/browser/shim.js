@@ -13,9 +13,11 @@
  * to use the simulated browser anyway.
  *
  * Handled, as Chrome handled them:
- *   <a attributionsrc[="url url"]> / <area>  click -> navigation source (the navigation still happens,
- *                                               after the registration answered or 2 s passed)
- *   window.open(url, target, "attributionsrc=<percent-encoded url>")  (may repeat; empty = url)
+ *   <a attributionsrc[="url url"]> / <area>  a click (or middle click) the page does not cancel ->
+ *                                               navigation source, if the browser shows the navigation
+ *                                               was started with user activation (see below)
+ *   window.open(url, target, "attributionsrc=<percent-encoded url>")  (may repeat; empty = url), the
+ *                                               same way, only when it opens an http(s) navigation
  *   <img attributionsrc>, <script attributionsrc>  empty value = the src URL registers, or a
  *                                               space-separated list of URLs; elements added later too
  *   fetch(url, {attributionReporting: {eventSourceEligible, triggerEligible}})
@@ -42,7 +44,20 @@
  * sees what its ads registered. A small collapsible panel on top-level pages lists every
  * outcome with a link to attribution internals; hide it with
  * <html data-attributionlab-panel="off">. `window.attributionLab.register(mechanism, url,
- * {eventSourceEligible, triggerEligible})` is available to pages for experiments.
+ * {eventSourceEligible, triggerEligible})` is available to pages for experiments (event sources
+ * and triggers; the simulated browser refuses "anchor" and "window-open" there, as Chrome never
+ * lets a script register a navigation source).
+ *
+ * NAVIGATIONS. The shim sends a click's navigation (and window.open's) through the simulated
+ * browser's /navigate, which redirects at once to the real destination. The browser puts
+ * Sec-Fetch-User: ?1 on a navigation only when the person started it; /navigate registers the
+ * navigation sources only then, in the background while the navigation goes on, as Chrome does.
+ * The destination page's triggers wait for those registrations (up to 10 s, as in Chrome).
+ * A cancelled click navigates nowhere and registers nothing. A page that stays open (the link
+ * opened a new tab) gets the outcome as an event too (the shim asks /api/navigations/<token>);
+ * attribution internals lists them all. A link in a frame that targets _top or _parent asks
+ * that frame's shim (postMessage) to navigate, since Chromium leaves Sec-Fetch-User off a
+ * navigation one frame starts for another.
  */
 (function () {
   "use strict";
@@ -148,34 +163,118 @@
     });
   }
 
-  // <a attributionsrc> and <area attributionsrc>: register, then let the navigation happen.
-  document.addEventListener("click", function (ev) {
+  // Navigations: <a attributionsrc> / <area attributionsrc> clicks and window.open(..., "attributionsrc=...").
+  // Chrome registers a navigation source only for a navigation started with user activation, so the
+  // shim sends the navigation itself through the simulated browser's /navigate, which reads the
+  // Sec-Fetch-User header only the browser can set, starts the registrations and redirects on.
+  function newToken() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + "-" + String(Math.random()).slice(2);
+  }
+
+  // The page that stays (a new tab opened) learns how the navigation's registrations went.
+  function follow(mechanism, token) {
+    var tries = 0;
+    function poll() {
+      if (++tries > 40) return;
+      origFetch(BROWSER + "/api/navigations/" + encodeURIComponent(token), { mode: "cors", credentials: "omit" })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          if (answer.pending || !answer.registrations || !answer.registrations.length) {
+            setTimeout(poll, 500);
+            return;
+          }
+          answer.registrations.forEach(function (o) { publish(Object.assign({ mechanism: mechanism, hops: [] }, o), false); });
+        }, function () { setTimeout(poll, 1000); });
+    }
+    setTimeout(poll, 300);
+  }
+
+  function navigateUrl(mechanism, href, srcs) {
+    var token = newToken();
+    follow(mechanism, token);
+    var q = new URLSearchParams();
+    q.set("mechanism", mechanism);
+    q.set("token", token);
+    q.set("href", href);
+    q.set("context_origin", topOrigin());
+    q.set("frame_origin", location.origin);
+    srcs.forEach(function (u) { q.append("src", u); });
+    return BROWSER + "/navigate?" + q.toString();
+  }
+
+  // The decision waits until every page handler has run: a listener added to window while the
+  // click is still in its capture phase runs last in the bubbling phase. A click the page
+  // cancelled starts no navigation, so nothing is registered; otherwise the link points at
+  // /navigate just while the browser follows it, and at its own href again right after.
+  function onActivation(ev) {
+    if (ev.type === "auxclick" && ev.button !== 1) return;
     var a = ev.target && ev.target.closest ? ev.target.closest("a[attributionsrc], area[attributionsrc]") : null;
-    if (!a || !a.href) return;
-    if (a.__attributionLabPass) { a.__attributionLabPass = false; return; }
-    var urls = parseList(a.getAttribute("attributionsrc"));
-    if (!urls.length) urls = [a.href];
-    var target = (a.getAttribute("target") || "").toLowerCase();
-    var elsewhere = ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey ||
-      (target && ["_self", "_top", "_parent"].indexOf(target) < 0);
-    var pending = urls.map(function (u) { return register("anchor", u, { keepalive: true }); });
-    if (elsewhere) return;  // a new tab or window: the registration continues in the background
-    ev.preventDefault();
-    var done = false;
-    function go() {
-      if (done) return;
-      done = true;
+    if (!a || !a.href || a.__attributionLabArmed || a.__attributionLabPass) return;
+    a.__attributionLabArmed = true;
+    function decide(e) {
+      if (e !== ev) return;
+      window.removeEventListener(ev.type, decide, false);
+      if (e.defaultPrevented || !/^https?:/.test(a.href)) return;
+      var urls = parseList(a.getAttribute("attributionsrc"));
+      var original = a.getAttribute("href");
+      var url = navigateUrl("anchor", a.href, urls);
+      var target = (a.getAttribute("target") || "").toLowerCase();
+      var plain = ev.type === "click" && !(ev.ctrlKey || ev.metaKey || ev.shiftKey);
+      if (plain && window.top !== window && (target === "_top" || target === "_parent")) {
+        // Chromium leaves Sec-Fetch-User off a navigation one frame starts for another, so the frame
+        // that navigates (which shares the click's activation) is asked to navigate itself.
+        e.preventDefault();
+        askToNavigate(target === "_top" ? window.top : window.parent, url, a, original);
+        return;
+      }
+      a.setAttribute("href", url);
+      setTimeout(function () { a.setAttribute("href", original); }, 0);
+    }
+    window.addEventListener(ev.type, decide, false);
+    // A handler that stopped the click's propagation hid it from the shim: no registration then.
+    setTimeout(function () {
+      window.removeEventListener(ev.type, decide, false);
+      a.__attributionLabArmed = false;
+    }, 0);
+  }
+  var NAVIGATE = "attributionlab:navigate";
+  var asked = {};
+
+  function askToNavigate(frame, url, a, original) {
+    var token = newToken();
+    asked[token] = true;
+    frame.postMessage({ type: NAVIGATE, url: url, token: token }, "*");
+    setTimeout(function () {
+      if (!asked[token]) return;
+      // No shim there to answer: navigate from here (no user activation is seen, nothing registers).
+      delete asked[token];
+      a.setAttribute("href", url);
       a.__attributionLabPass = true;
       a.click();
-    }
-    Promise.all(pending).then(go, go);
-    setTimeout(go, 2000);
-  }, true);
+      a.__attributionLabPass = false;
+      setTimeout(function () { a.setAttribute("href", original); }, 0);
+    }, 400);
+  }
 
-  // window.open(url, target, "attributionsrc=...").
+  window.addEventListener("message", function (e) {
+    var data = e.data;
+    if (!data || typeof data.url !== "string") return;
+    if (data.type === NAVIGATE + ":done") { delete asked[data.token]; return; }
+    if (data.type !== NAVIGATE || data.url.indexOf(BROWSER + "/navigate?") !== 0) return;
+    try { e.source.postMessage({ type: NAVIGATE + ":done", token: data.token, url: data.url }, e.origin); } catch (err) { /* gone */ }
+    location.href = data.url;
+  });
+
+  window.addEventListener("click", onActivation, true);
+  window.addEventListener("auxclick", onActivation, true);
+
+  // window.open(url, target, "attributionsrc=..."): the opened navigation goes through /navigate.
+  // No navigation (an empty URL, a blocked popup) reaches it, so none registers.
   var origOpen = window.open;
   window.open = function (url, target, features) {
     var srcs = [];
+    var asked = false;
     if (typeof features === "string" && /attributionsrc/i.test(features)) {
       var kept = [];
       features.split(",").forEach(function (token) {
@@ -183,9 +282,10 @@
         var eq = t.indexOf("=");
         var name = (eq < 0 ? t : t.slice(0, eq)).trim().toLowerCase();
         if (name === "attributionsrc") {
+          asked = true;
           var value = eq < 0 ? "" : t.slice(eq + 1).trim();
           try { value = decodeURIComponent(value); } catch (e) { /* keep as is */ }
-          srcs.push(value ? resolve(value) : (url ? resolve(url) : ""));
+          if (value) srcs.push(resolve(value));
         } else if (t) {
           kept.push(t);
         }
@@ -194,9 +294,9 @@
     }
     var args = Array.prototype.slice.call(arguments);
     if (args.length > 2) args[2] = features;
-    var w = origOpen.apply(window, args);
-    srcs.filter(Boolean).forEach(function (u) { register("window-open", u, { keepalive: true }); });
-    return w;
+    var href = url ? resolve(url) : "";
+    if (asked && /^https?:/.test(href)) args[0] = navigateUrl("window-open", href, srcs);
+    return origOpen.apply(window, args);
   };
 
   // <img attributionsrc> and <script attributionsrc>, now and when added or changed later.

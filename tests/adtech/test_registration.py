@@ -191,3 +191,14 @@ def test_ad_is_frameable_by_the_publisher_and_registers_view_and_click(adtech, d
 def test_ad_without_creative_picks_an_active_one(adtech, demo):
     html = adtech.get("/ads/serve?slot=side").content.decode()
     assert "tent-leaderboard" in html or "boots-square" in html
+
+
+def test_registrations_set_the_ad_techs_third_party_id_cookie_once(adtech, demo):
+    first = adtech.get(CLICK, HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="navigation-source")
+    cookie = first.cookies["adtech_uid"]
+    assert cookie["samesite"] == "None" and cookie["secure"] and cookie["httponly"]
+    assert len(cookie.value) == 16
+    again = adtech.get(
+        CLICK, HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="navigation-source"
+    )  # the client sends it back
+    assert "adtech_uid" not in again.cookies

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from attribution_reporting import reports as R
-from browser import clock, models, selectors, services
+from browser import clock, models, navigation, selectors, services
 from browser.storage import DatabaseStorage
 from tests.browser.conftest import source_response
 
@@ -66,7 +66,7 @@ def test_advance_to_next_report():
 
 def test_clear_all_data_resets_everything(network):
     network.add("http://adtech.localhost:8000/s", source_response("http://shop.localhost:8000"))
-    services.register(
+    navigation.register_activated(
         services.Context("anchor", NEWS), "http://adtech.localhost:8000/s", transport=network.transport
     )
     clock.advance(HOUR)
@@ -82,7 +82,7 @@ def test_clear_all_data_resets_everything(network):
 
 def test_summary_counts_by_type_kind_and_status(network):
     network.add("http://adtech.localhost:8000/s", source_response("http://shop.localhost:8000"))
-    services.register(
+    navigation.register_activated(
         services.Context("anchor", NEWS), "http://adtech.localhost:8000/s", transport=network.transport
     )
     services.register(

@@ -9,7 +9,8 @@ import pytest
 
 from browser import models
 from browser.http_client import LoopbackTransport
-from browser.registration import Context, RegistrationError, outcome_json, register
+from browser.navigation import register_activated
+from browser.registration import NAVIGATION_MECHANISMS, Context, RegistrationError, outcome_json, register
 from tests.browser.conftest import source_response, trigger_response
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,9 @@ MEASURE = "http://measure.localhost:8000"
 
 def test_anchor_click_registers_a_navigation_source(network):
     network.add(f"{ADTECH}/register/source", source_response(SHOP, source_event_id="42"))
-    reg = register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+    reg = register_activated(
+        Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport
+    )
     sent = network.requests[0].headers
     assert sent["Attribution-Reporting-Eligible"] == "navigation-source"
     assert sent["Attribution-Reporting-Support"] == "web"
@@ -53,7 +56,8 @@ def test_anchor_click_registers_a_navigation_source(network):
 )
 def test_eligible_header_per_mechanism(network, ctx, eligible):
     network.add(f"{ADTECH}/r", httpx.Response(204))
-    reg = register(ctx, f"{ADTECH}/r", transport=network.transport)
+    how = register_activated if ctx.mechanism in NAVIGATION_MECHANISMS else register
+    reg = how(ctx, f"{ADTECH}/r", transport=network.transport)
     assert network.requests[0].headers["Attribution-Reporting-Eligible"] == eligible
     assert reg.eligible == eligible
     hop = reg.hops.get()
@@ -159,7 +163,7 @@ def test_malformed_header_is_explained(network):
         f"{ADTECH}/bad",
         httpx.Response(200, headers={"Attribution-Reporting-Register-Source": "{not json"}),
     )
-    reg = register(Context("anchor", NEWS), f"{ADTECH}/bad", transport=network.transport)
+    reg = register_activated(Context("anchor", NEWS), f"{ADTECH}/bad", transport=network.transport)
     hop = reg.hops.get()
     assert (hop.kind, hop.status) == ("source", "parseError")
     assert "could not be parsed" in hop.explanation
@@ -178,7 +182,7 @@ def test_trigger_is_attributed_and_reports_are_queued(network, queued, django_ca
     network.add(f"{ADTECH}/register/source", source_response(SHOP, debug_key="5"))
     network.add(f"{ADTECH}/register/trigger", trigger_response(debug_key="6"))
     with django_capture_on_commit_callbacks(execute=True):
-        register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+        register_activated(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
         reg = register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=network.transport)
     hop = reg.hops.get()
     assert hop.kind == "trigger"
@@ -198,7 +202,7 @@ def test_debug_mode_makes_reports_due_at_once(network, queued, django_capture_on
     network.add(f"{ADTECH}/register/source", source_response(SHOP))
     network.add(f"{ADTECH}/register/trigger", trigger_response())
     with django_capture_on_commit_callbacks(execute=True):
-        register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+        register_activated(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
         assert json.loads(models.Source.objects.get().data)["randomized_response"] is None
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=network.transport)
     report = models.Report.objects.get(kind="event-level")
@@ -250,18 +254,31 @@ def _scoped_chain(network, first_scopes: list[str], second_scopes: list[str]) ->
 
 def test_one_navigation_may_use_one_scope_set_per_reporting_origin(network):
     _scoped_chain(network, ["shoes"], ["shirts"])
-    reg = register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+    reg = register_activated(
+        Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport
+    )
     assert [h.status for h in reg.hops.all()] == ["success", "exceedsMaxScopeSetsPerNavigation"]
     assert "only one set" in reg.hops.all()[1].explanation
 
 
 def test_separate_navigations_each_get_their_scope_set(network):
     _scoped_chain(network, ["shoes"], ["shoes"])
-    first = register(Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport)
+    first = register_activated(
+        Context("anchor", NEWS), f"{ADTECH}/register/source", transport=network.transport
+    )
     network.add(
         f"{ADTECH}/register/other",
         source_response(SHOP, source_event_id="3", attribution_scopes={"limit": 3, "values": ["shirts"]}),
     )
-    second = register(Context("anchor", NEWS), f"{ADTECH}/register/other", transport=network.transport)
+    second = register_activated(
+        Context("anchor", NEWS), f"{ADTECH}/register/other", transport=network.transport
+    )
     assert [h.status for h in first.hops.all()] == ["success", "success"]
     assert [h.status for h in second.hops.all()] == ["success"]
+
+
+def test_every_registration_request_has_a_timeout(network):
+    """Requests go straight to the transport, so the timeout rides on the request itself."""
+    network.add(f"{ADTECH}/r", httpx.Response(204))
+    register(Context("img", NEWS), f"{ADTECH}/r", transport=network.transport)
+    assert network.requests[0].extensions["timeout"]["read"] == 5.0

@@ -45,10 +45,12 @@ def _serve(page, url: str, source_url: str) -> None:
 
 
 def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
-    news, shop, browser = site["news"], site["shop"], site["browser"]
-    landing = f"{shop}/thank-you"
-    _serve(page, f"{news}/ads", f"{browser}/test/mechanisms?destination={shop}&landing={landing}")
-    _serve(page, landing, f"{browser}/test/conversion")
+    news, browser = site["news"], site["browser"]
+    # The landing page is the browser host's own test page (so the destination is that site): a
+    # click's navigation now passes through the simulated browser's /navigate and is redirected
+    # there, and Playwright's routes do not re-target redirected requests.
+    landing = f"{browser}/test/conversion"
+    _serve(page, f"{news}/ads", f"{browser}/test/mechanisms?destination={browser}&landing={landing}")
 
     # Sources are registered truthfully (no randomized response) so the check below is exact;
     # debug mode is off again before the conversion, so its report waits for its window.
@@ -66,6 +68,7 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
         page.click("#open")
     for mechanism in MECHANISMS:
         page.wait_for_selector(f'#events li[data-mechanism="{mechanism}"]', timeout=15000)
+    page.wait_for_function("document.querySelectorAll('#events li').length >= 6", timeout=15000)
     assert page.locator("#events li").count() == 6  # img twice: the page's pixel and the one added later
     assert "source success" in page.locator('#events li[data-mechanism="img"]').first.inner_text()
     assert page.locator("details[data-attributionlab-panel] .al-item").count() == 6
@@ -84,6 +87,8 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
 
     # A click on the ad: a navigation source, then the navigation to the shop's conversion page.
     page.goto(f"{news}/ads")
+    # The page's own view registrations (img, script) first: the click's source is then the latest.
+    page.wait_for_function("document.querySelectorAll('#events li').length >= 2", timeout=15000)
     page.click("#anchor")
     page.wait_for_url(landing)
     page.wait_for_selector('#events li[data-kind="trigger"]', timeout=15000)
@@ -109,7 +114,29 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
     assert len(reports) == 1
     body = reports[0]["body"]
     assert body["source_event_id"] == "1" and body["trigger_data"] == "3"
-    assert body["attribution_destination"] == "http://shop.localhost"
+    assert body["attribution_destination"] == "http://browser.localhost"
     assert reports[0]["content_type"] == "application/json" and reports[0]["cookie"] is None
     page.wait_for_selector('#event-reports-table tr[data-status="sent"]')
     assert re.search(r"Ahead of real time by [12] d", page.locator("#clock-offset").inner_text())
+
+
+def test_a_trigger_in_a_new_tab_waits_for_the_clicks_slow_source(site, page):
+    """The ad tech answers the click's registration slowly; the landing page in the new tab converts meanwhile."""
+    news, browser = site["news"], site["browser"]
+    landing = f"{browser}/test/conversion"
+    _serve(page, f"{news}/clicks", f"{browser}/test/clicks?destination={browser}&landing={landing}&delay=1.5")
+    page.goto(f"{news}/clicks")
+    with page.expect_popup() as opened:
+        page.click("#newtab")
+    tab = opened.value
+    tab.wait_for_selector('#events li[data-kind="trigger"]', timeout=15000)
+    trigger = models.RegistrationHop.objects.get(kind="trigger")
+    assert "waited" in trigger.explanation, trigger.explanation
+    assert trigger.status.startswith("event-level: success"), trigger.status
+    click = models.Registration.objects.get(mechanism="anchor")
+    assert click.navigation_url == landing and not click.pending
+    # The page that stayed open learns how its click's registration went.
+    page.wait_for_function(
+        "() => window.attributionLab.outcomes.some((o) => o.mechanism === 'anchor' && o.hops.length)",
+        timeout=15000,
+    )

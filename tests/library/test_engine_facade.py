@@ -253,3 +253,39 @@ def test_injected_randomized_response_must_fit_the_source() -> None:
             ),
             0,
         )
+
+
+def test_debug_copies_carry_the_delayed_reports_report_id() -> None:
+    """Both debug copies send the id of the report that comes later, so the two can be joined."""
+    from attribution_reporting.aggregatable_report import report_body
+    from attribution_reporting.coordinator_keys import generate_key_pair, key_set_of
+
+    engine = _engine()
+    _source(
+        engine,
+        0,
+        {"destination": "https://shop.test", "aggregation_keys": {"a": "0x1"}, "debug_key": "7"},
+        debug_permission=True,
+    )
+    header = {
+        "event_trigger_data": [{"trigger_data": "1"}],
+        "aggregatable_trigger_data": [{"key_piece": "0x100", "source_keys": ["a"]}],
+        "aggregatable_values": {"a": 100},
+        "debug_key": "9",
+    }
+    outcome = _trigger(engine, 1000, header, debug_permission=True)
+    by_kind = {r.kind: r for r in outcome.reports}
+    event, event_copy = by_kind[R.EVENT_LEVEL], by_kind[R.EVENT_LEVEL_DEBUG]
+    agg, agg_copy = by_kind[R.AGGREGATABLE], by_kind[R.AGGREGATABLE_DEBUG]
+    # Stored under ids of their own (storage keys reports by id) ...
+    assert len({event.report_id, event_copy.report_id, agg.report_id, agg_copy.report_id}) == 4
+    # ... but what each copy sends names the delayed report.
+    assert event_copy.body["report_id"] == event.body["report_id"] == event.report_id
+    keys = key_set_of(generate_key_pair("k"))
+    sent = json.loads(report_body(agg_copy, keys, random.Random(0))["shared_info"])
+    later = json.loads(report_body(agg, keys, random.Random(0))["shared_info"])
+    assert sent["report_id"] == later["report_id"] == agg.report_id
+    assert sent["debug_mode"] == "enabled"
+    # The id survives storage as JSON.
+    restored = R.Report.from_json(json.loads(json.dumps(agg_copy.to_json())))
+    assert restored.aggregatable.report_id == agg.report_id
