@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from . import browsers
 from .models import Campaign, ReceivedReport, Registration
 
 R = ReceivedReport
@@ -30,9 +31,14 @@ def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:
     return R.objects.filter(kind=R.AGGREGATABLE, status=R.PROCESSED, batch_job_id__isnull=True).order_by("pk")
 
 
-def reports(kind: str | None = None) -> QuerySet[ReceivedReport]:
-    """Received reports, newest first, optionally of one kind (raises ValueError for an unknown kind)."""
+def reports(kind: str | None = None, browser: str | None = None) -> QuerySet[ReceivedReport]:
+    """Received reports, newest first, optionally of one kind and one sender (ValueError for unknown ones)."""
     qs = R.objects.select_related("campaign", "creative").order_by("-pk")
+    if browser:
+        senders = (browsers.CHROME, browsers.SIMULATED, browsers.OTHER)
+        if browser not in senders:
+            raise ValueError(f"unknown browser {browser!r}; use one of {', '.join(senders)}")
+        qs = qs.filter(browser=browser)
     if kind:
         kind = TYPE_ALIASES.get(kind, kind)
         if kind not in KINDS:
@@ -63,6 +69,35 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
     ]
 
 
+def by_browser() -> dict[str, dict[str, Any]]:
+    """Per sender (chrome, simulated, other): registrations by kind and reports by kind.
+
+    The guide reads this to tick steps off for a real Chrome, whose sources and reports never
+    pass through the simulated browser.
+    """
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(key: str) -> dict[str, Any]:
+        return out.setdefault(key or "unknown", {"registrations": {}, "reports": {}})
+
+    answered = Registration.objects.filter(status="answered")
+    for row in answered.values("browser", "kind").annotate(n=Count("id")):
+        entry(row["browser"])["registrations"][row["kind"]] = row["n"]
+    for row in answered.filter(kind="source").values("browser", "eligibility"):
+        # A source answered to a request eligible for navigation sources is one (registrations.py).
+        kind = "navigation" if "navigation-source" in (row["eligibility"] or []) else "event"
+        counts = entry(row["browser"])["registrations"]
+        counts[f"source:{kind}"] = counts.get(f"source:{kind}", 0) + 1
+    for row in R.objects.values("browser", "kind").annotate(n=Count("id")):
+        entry(row["browser"])["reports"][row["kind"]] = row["n"]
+    return out
+
+
+def sender_as_json(user_agent: str) -> dict[str, str]:
+    sender = browsers.identify(user_agent)
+    return {"key": sender.key or "unknown", "label": sender.label, "explanation": sender.explanation}
+
+
 def dashboard_summary() -> dict[str, Any]:
     """Reports received by kind (and status), conversions per campaign, registrations answered."""
     by_kind = {k: 0 for k in KINDS}
@@ -75,6 +110,7 @@ def dashboard_summary() -> dict[str, Any]:
         for row in Registration.objects.values("kind", "status").annotate(n=Count("id"))
     }
     return {
+        "by_browser": by_browser(),
         "reports_by_kind": by_kind,
         "reports_by_status": by_status,
         "conversions": conversions_by_campaign(),
@@ -100,6 +136,8 @@ def report_as_json(report: ReceivedReport) -> dict[str, Any]:
         "decoded": report.decoded,
         "batch_job_id": report.batch_job_id,
         "body": report.body,
+        "browser": sender_as_json(report.user_agent),
+        "user_agent": report.user_agent,
     }
 
 
@@ -118,6 +156,8 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
         "reason": reg.reason,
         "campaign": reg.campaign.slug if reg.campaign else None,
         "event": reg.event or None,
+        "browser": sender_as_json(reg.user_agent),
+        "user_agent": reg.user_agent,
     }
 
 

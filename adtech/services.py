@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import browsers
 from .models import AggregationSettings, Campaign, ConversionEvent, ReceivedReport, Registration
 from .processing import process_report
 
@@ -36,12 +37,13 @@ REPORT_PATHS = {
     "debug/report-aggregate-debug": ReceivedReport.AGGREGATE_DEBUG,
 }
 SWEEP_GRACE = timedelta(seconds=20)
+MAX_USER_AGENT = 500
 
 
 def store_report(
-    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str
+    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str, user_agent: str = ""
 ) -> ReceivedReport:
-    """Commit the raw body, then ask a worker to process it.
+    """Commit the raw body (and who sent it), then ask a worker to process it.
 
     The row is committed before this returns, so the 200 the receiver answers is a promise
     kept even if the broker or the worker is down: the periodic sweep processes what no
@@ -49,7 +51,13 @@ def store_report(
     """
     with transaction.atomic():
         report = ReceivedReport.objects.create(
-            kind=kind, body=body, content_type=content_type, reporting_origin=reporting_origin, path=path
+            kind=kind,
+            body=body,
+            content_type=content_type,
+            reporting_origin=reporting_origin,
+            path=path,
+            user_agent=user_agent[:MAX_USER_AGENT],
+            browser=browsers.identify(user_agent).key,
         )
         transaction.on_commit(lambda: enqueue(report.pk))
     return report

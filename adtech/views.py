@@ -52,7 +52,11 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 
 def _registration_body(request: HttpRequest) -> HttpResponse:
-    """A GIF for images, an empty script for <script>, 204 for fetch/XHR and the rest."""
+    """A GIF for images, an empty script for <script>, an empty 200 for fetch/XHR and the rest.
+
+    Not a 204: Chrome 149 drops the registration header of a ``fetch`` answered with 204 No
+    Content (seen in native mode: the trigger is never registered), while an empty 200 works.
+    """
     dest = request.headers.get("Sec-Fetch-Dest", "")
     wanted = request.GET.get("as", "")
     accept = request.headers.get("Accept", "")
@@ -60,7 +64,7 @@ def _registration_body(request: HttpRequest) -> HttpResponse:
         return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     if wanted == "js" or dest == "script":
         return HttpResponse(b"", content_type="text/javascript")
-    return HttpResponse(status=204)
+    return HttpResponse(b"", content_type="text/plain")
 
 
 def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpResponse:
@@ -93,6 +97,7 @@ def _register(request: HttpRequest, service: Callable[..., registrations.Outcome
         reporting_origin=_origin(request),
         url=request.build_absolute_uri(),
         context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
+        user_agent=request.headers.get("User-Agent", ""),
     )
     return _answer(request, outcome)
 
@@ -196,6 +201,7 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
         content_type=request.META.get("CONTENT_TYPE", ""),
         reporting_origin=_origin(request),
         path=request.path,
+        user_agent=request.headers.get("User-Agent", ""),
     )
     return JsonResponse({"stored": report.pk, "kind": kind}, status=200)
 
