@@ -36,7 +36,9 @@ def identify(user_agent: str) -> Sender:
     """What the ``User-Agent`` says about the sender, with a sentence a workshop can read."""
     ua = (user_agent or "").strip()
     if not ua:
-        return Sender(UNKNOWN, "unknown", "The request had no User-Agent header, so the sender cannot be told.")
+        return Sender(
+            UNKNOWN, "unknown", "The request had no User-Agent header, so the sender cannot be told."
+        )
     if SIMULATED_TOKEN in ua:
         return Sender(
             SIMULATED,

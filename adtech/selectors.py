@@ -93,6 +93,23 @@ def by_browser() -> dict[str, dict[str, Any]]:
     return out
 
 
+def latest_reports(limit: int = 6) -> list[dict[str, Any]]:
+    """The newest reports with their sender, for the guide's "which browser sent what"."""
+    rows = R.objects.select_related("campaign").order_by("-pk")[:limit]
+    return [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "kind_label": r.get_kind_display(),
+            "received_at": r.received_at.isoformat(),
+            "campaign": r.campaign.slug if r.campaign else None,
+            "event": r.event or None,
+            "browser": sender_as_json(r.user_agent),
+        }
+        for r in rows
+    ]
+
+
 def sender_as_json(user_agent: str) -> dict[str, str]:
     sender = browsers.identify(user_agent)
     return {"key": sender.key or "unknown", "label": sender.label, "explanation": sender.explanation}
@@ -111,6 +128,7 @@ def dashboard_summary() -> dict[str, Any]:
     }
     return {
         "by_browser": by_browser(),
+        "latest_reports": latest_reports(),
         "reports_by_kind": by_kind,
         "reports_by_status": by_status,
         "conversions": conversions_by_campaign(),

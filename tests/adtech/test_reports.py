@@ -365,7 +365,9 @@ def test_clear_all_data_keeps_campaigns(client, demo, adtech):
 
 
 def test_a_report_records_its_sender_and_the_api_filters_by_it(client):
-    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/149.0.7827.0"
+    chrome = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/149.0.7827.0"
+    )
     simulated = "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36 AttributionLabSimulatedBrowser/1.0"
     for agent, report_id in ((chrome, "a"), (simulated, "b")):
         body = dict(EVENT_BODY, report_id=str(uuid.uuid5(uuid.NAMESPACE_URL, report_id)))
