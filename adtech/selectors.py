@@ -164,6 +164,7 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
         "id": reg.pk,
         "received_at": reg.received_at.isoformat(),
         "kind": reg.kind,
+        "url": reg.url,
         "status": reg.status,
         "reporting_origin": reg.reporting_origin,
         "context_origin": reg.context_origin,

@@ -52,10 +52,11 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 
 def _registration_body(request: HttpRequest) -> HttpResponse:
-    """A GIF for images, an empty script for <script>, an empty 200 for fetch/XHR and the rest.
+    """A GIF for images, an empty script for <script>, 204 for fetch/XHR and the rest.
 
-    Not a 204: Chrome 149 drops the registration header of a ``fetch`` answered with 204 No
-    Content (seen in native mode: the trigger is never registered), while an empty 200 works.
+    A ``fetch(..., {mode: "no-cors"})`` cannot register with a 204: Chrome's Opaque Response
+    Blocking withholds the response, headers and all (seen in Chrome 149); pages use CORS
+    mode, which the answer allows (see ``_answer``).
     """
     dest = request.headers.get("Sec-Fetch-Dest", "")
     wanted = request.GET.get("as", "")
@@ -64,7 +65,7 @@ def _registration_body(request: HttpRequest) -> HttpResponse:
         return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     if wanted == "js" or dest == "script":
         return HttpResponse(b"", content_type="text/javascript")
-    return HttpResponse(b"", content_type="text/plain")
+    return HttpResponse(status=204)
 
 
 def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpResponse:
@@ -78,6 +79,12 @@ def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpRespons
     for name, value in outcome.headers.items():
         response[name] = value
     response["Cache-Control"] = "no-store"
+    # fetch() and XMLHttpRequest from the advertiser's and publisher's pages are cross-origin CORS
+    # requests: without this a real Chrome fails the request and never reads its registration header.
+    # Registrations carry no cookies or secrets, so any page may read the (empty) answer.
+    if request.headers.get("Origin"):
+        response["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        response["Vary"] = "Origin"
     # What the ad tech decided and why, for tools that show registration responses.
     response["X-Adtech-Decision"] = outcome.registration.status
     response["X-Adtech-Reason"] = outcome.registration.reason.encode("ascii", "replace").decode()[:500]
@@ -222,7 +229,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def dashboard_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(selectors.dashboard_data())
+    """The dashboard's data; ``?limit=`` (1..200, default 40) recent reports and registrations."""
+    raw = request.GET.get("limit", "40")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        return _error(400, "limit must be a whole number from 1 to 200")
+    return JsonResponse(selectors.dashboard_data(limit=int(raw)))
 
 
 @require_POST
