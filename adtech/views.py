@@ -52,19 +52,26 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 
 def _registration_body(request: HttpRequest) -> HttpResponse:
-    """A GIF for images, an empty script for <script>, 204 for fetch/XHR and the rest.
+    """A GIF for images and other no-cors requests, an empty script for <script>, 204 for CORS fetch/XHR.
 
-    A ``fetch(..., {mode: "no-cors"})`` cannot register with a 204: Chrome's Opaque Response
-    Blocking withholds the response, headers and all (seen in Chrome 149); pages use CORS
-    mode, which the answer allows (see ``_answer``).
+    A cross-origin no-cors request (an ``attributionsrc`` URL's background request, a
+    ``fetch(..., {mode: "no-cors"})``) answered with a 204 or text registers nothing in Chrome: its
+    Opaque Response Blocking withholds the response, headers and all (seen in Chrome 149: the
+    ``/ways/`` pages' clicks, window.open and URL lists stored no source). A GIF passes.
     """
     dest = request.headers.get("Sec-Fetch-Dest", "")
+    mode = request.headers.get("Sec-Fetch-Mode", "")
     wanted = request.GET.get("as", "")
     accept = request.headers.get("Accept", "")
-    if wanted == "gif" or dest == "image" or (not dest and not wanted and accept.startswith("image/")):
-        return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     if wanted == "js" or dest == "script":
         return HttpResponse(b"", content_type="text/javascript")
+    if (
+        wanted == "gif"
+        or dest == "image"
+        or (mode == "no-cors" and not wanted)
+        or (not dest and not wanted and accept.startswith("image/"))
+    ):
+        return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     return HttpResponse(status=204)
 
 

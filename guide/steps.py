@@ -111,7 +111,8 @@ STEPS: tuple[dict[str, str], ...] = (
         "key": "internals",
         "title": "Look at attribution internals",
         "todo": "Open the simulated browser's attribution internals: the sources, the trigger registrations "
-        "with their outcome, and the reports waiting to be sent.",
+        "with their outcome, and the reports waiting to be sent. (A real Chrome keeps its own at "
+        "<code>chrome://attribution-internals</code>.)",
         "wire": "Nothing: this is the browser's own state. Event-level reports wait for the end of their report "
         "window; aggregatable reports wait a random delay of up to 10 minutes.",
         "why": "The delays and the noise (randomized response on event-level reports, encryption of "

@@ -131,7 +131,9 @@ def test_trigger_chain_to_partner(adtech, demo):
         ({"HTTP_SEC_FETCH_DEST": "image"}, "image/gif", 200),
         ({"HTTP_ACCEPT": "image/avif,image/webp,*/*"}, "image/gif", 200),
         ({"HTTP_SEC_FETCH_DEST": "script"}, "text/javascript", 200),
-        ({"HTTP_SEC_FETCH_DEST": "empty"}, None, 204),
+        ({"HTTP_SEC_FETCH_DEST": "empty", "HTTP_SEC_FETCH_MODE": "cors"}, None, 204),
+        # An attributionsrc background request: Chrome's Opaque Response Blocking would withhold a 204.
+        ({"HTTP_SEC_FETCH_DEST": "empty", "HTTP_SEC_FETCH_MODE": "no-cors"}, "image/gif", 200),
         ({}, None, 204),
     ],
 )
