@@ -93,9 +93,14 @@ def by_browser() -> dict[str, dict[str, Any]]:
     return out
 
 
-def latest_reports(limit: int = 6) -> list[dict[str, Any]]:
-    """The newest reports with their sender, for the guide's "which browser sent what"."""
-    rows = R.objects.select_related("campaign").order_by("-pk")[:limit]
+def latest_reports(per_browser: int = 3) -> list[dict[str, Any]]:
+    """Each sender's newest event-level and aggregatable reports, for the guide's "which browser sent what"."""
+    rows = []
+    for key in (browsers.CHROME, browsers.SIMULATED, browsers.OTHER):
+        mine = R.objects.filter(browser=key, kind__in=[R.EVENT_LEVEL, R.AGGREGATABLE]).select_related(
+            "campaign"
+        )
+        rows += list(mine.order_by("-pk")[:per_browser])
     return [
         {
             "id": r.pk,

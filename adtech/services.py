@@ -99,11 +99,13 @@ def mark_batched(report_ids: Iterable[int | str], job_id: str | int) -> int:
 
 
 def clear_all_data() -> dict[str, int]:
-    """Forget every received report and registration; campaigns and settings stay."""
+    """Forget every received report and registration, and the batches sent; campaigns and settings stay."""
+    from .batching import forget_batches
+
     with transaction.atomic():
         reports, _ = ReceivedReport.objects.all().delete()
         registrations, _ = Registration.objects.all().delete()
-    return {"reports": reports, "registrations": registrations}
+    return {"reports": reports, "registrations": registrations, "batches": forget_batches()}
 
 
 def save_campaign(campaign: Campaign) -> Campaign:

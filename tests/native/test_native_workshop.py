@@ -95,6 +95,7 @@ def test_the_workshop_in_chrome_149_ends_in_a_summary_of_chromes_own_reports(nat
     assert debug is not None
     manifest = batching.read_manifest(debug["job_request_id"])
     assert manifest["report_count"] == 3 and manifest["reports_with_debug"] == 3
+    assert manifest["senders"] == {"chrome": 3}
     exact = {int(b): v for b, v in manifest["exact_sums"].items()}
     assert sum(exact.values()) == sum(c["value"] for r in aggregatable for c in r.debug_contributions)
     job = AggregationJob.objects.get(job_request_id=debug["job_request_id"])
@@ -114,8 +115,10 @@ def test_the_workshop_in_chrome_149_ends_in_a_summary_of_chromes_own_reports(nat
         assert int(noised) - int(shown_exact) == int(noise)
     assert sorted(int(row[2]) for row in summary["rows"]) == sorted(exact.values())
 
-    # The dashboard and the guide say these came from a real Chrome 149.
+    # The summary page, the dashboard and the guide say these came from a real Chrome 149.
     page = chrome.new_page()
+    page.goto(summary["url"])
+    assert page.locator("[data-batch-sender=chrome]").inner_text() == "a real Chrome: 3"
     page.goto(native_lab.adtech + "/")
     page.locator("#reports [data-sender=chrome]").first.wait_for()
     assert "real Chrome 149" in page.locator("#reports").inner_text()
