@@ -106,6 +106,12 @@ def test_the_workshop_in_chrome_149_ends_in_a_summary_of_chromes_own_reports(nat
         if row["unnoised_metric"]
     }
     assert unnoised == exact
+    page = chrome.new_page()
+    page.goto(debug["url"])
+    assert (
+        "equal the exact sums of the debug cleartext" in page.locator("[data-debug-check=equal]").inner_text()
+    )
+    page.close()
 
     # Then the summary report proper (noised), whose page shows the exact sums beside it.
     summary = walk.summary_report()
