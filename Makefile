@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install install-dev migrate demo-data bench clean real-chrome
+.PHONY: demo test lint format install install-dev migrate demo-data bench clean real-chrome native
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ format: install
 ## Fetch Chrome 149 (it still ships ARA) with npm into the user's cache; a no-op when it is there.
 real-chrome:
 	$(PYTHON) -m native install
+
+## Chrome 149 walks the workshop against the running demo (`make demo` in another terminal, same ARA_PORT).
+## Options: make native NATIVE_ARGS="--headful --keep-open" (see python manage.py real_chrome --help).
+native: install real-chrome
+	$(PY) manage.py real_chrome $(NATIVE_ARGS)
 
 bench: install
 	$(PY) -m benchmarks

@@ -17,6 +17,7 @@ class ReportSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="kind")
     campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     creative = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    sent_by = serializers.SerializerMethodField(help_text="which browser sent it, from its User-Agent")
 
     class Meta:
         model = ReceivedReport
@@ -36,19 +37,27 @@ class ReportSerializer(serializers.ModelSerializer):
             "decoded",
             "batch_job_id",
             "body",
+            "browser",
+            "user_agent",
+            "sent_by",
         ]
+
+    def get_sent_by(self, report: ReceivedReport) -> dict[str, str]:
+        return selectors.sender_as_json(report.user_agent)
 
 
 class ReportList(generics.ListAPIView):
-    """Received reports, newest first; ``?type=event-level|aggregatable|verbose-debug|...``."""
+    """Received reports, newest first; ``?type=event-level|aggregatable|...``, ``?browser=chrome|simulated|other``."""
 
     serializer_class = ReportSerializer
 
     def get_queryset(self):
         try:
-            return selectors.reports(self.request.query_params.get("type") or None)[:500]
+            params = self.request.query_params
+            return selectors.reports(params.get("type") or None, params.get("browser") or None)[:500]
         except ValueError as exc:
-            raise ValidationError({"type": str(exc)}) from None
+            field = "browser" if str(exc).startswith("unknown browser") else "type"
+            raise ValidationError({field: str(exc)}) from None
 
 
 class CampaignSerializer(serializers.ModelSerializer):

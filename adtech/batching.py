@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,18 @@ def spent_units() -> dict[tuple[str, int, str], str]:
     return out
 
 
+def forget_batches() -> int:
+    """Removes every batch and summary this ad tech wrote; returns how many batches there were.
+
+    For the guide's reset: the aggregation service forgets its jobs and budget then, so the ad
+    tech must forget which hours it queried, or the next attendee's reports would all be "late".
+    """
+    count = len(read_manifests())
+    for folder in ("batches", "summaries"):
+        shutil.rmtree(storage_root() / folder, ignore_errors=True)
+    return count
+
+
 def read_manifests() -> list[dict[str, Any]]:
     root = storage_root() / "batches"
     if not root.is_dir():
@@ -166,6 +179,14 @@ def _records(reports: Iterable[Any]) -> Iterable[dict[str, Any]]:
         yield {"payload": payload, "key_id": report.key_id, "shared_info": report.shared_info}
 
 
+def _senders(reports: Iterable[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for report in reports:
+        key = getattr(report, "browser", "") or "unknown"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def write_batch(batch: Batch, job_request_id: str, *, epsilon: float, debug_run: bool) -> dict[str, Any]:
     """Write reports.avro, output_domain.avro and manifest.json; return the manifest."""
     folder = storage_root() / "batches" / job_request_id
@@ -183,6 +204,8 @@ def write_batch(batch: Batch, job_request_id: str, *, epsilon: float, debug_run:
         "reporting_origin": batch.reporting_origin,
         "destination": batch.destination,
         "report_count": len(batch.reports),
+        # Which browser sent them (adtech/browsers.py): a real Chrome, the simulated browser or other.
+        "senders": _senders(batch.reports),
         "reports_with_debug": with_debug,
         "epsilon": epsilon,
         "debug_run": debug_run,

@@ -44,6 +44,8 @@ CAMPAIGNS = [
     },
 ]
 
+TRIGGER_DEBUG_KEY = "2001"
+
 # event: (trigger data for clicks 0..7, for views 0..1, priority, dedup by order, filter by category)
 EVENTS = {
     "product-view": (1, 0, 0, False, False),
@@ -82,6 +84,11 @@ def load(stdout=None) -> str:
         AggregationSettings.objects.create(
             source_dimensions=list(DEFAULT_SOURCE_DIMENSIONS),
             trigger_dimensions=list(DEFAULT_TRIGGER_DIMENSIONS),
+            # The trigger side's debug key: with the campaigns' source debug keys, Chrome (and the
+            # simulated browser) put debug keys and the debug cleartext in attribution reports, so
+            # the summary page can show the exact sums beside the noised ones. Without it Chrome
+            # sends neither.
+            trigger_debug_key=TRIGGER_DEBUG_KEY,
         )
         created += 1
     return f"{Campaign.objects.count()} campaigns, {ConversionEvent.objects.count()} conversion events ({created} new rows)"

@@ -146,6 +146,10 @@ class Registration(models.Model):
     reason = models.TextField()
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL)
     event = models.CharField(max_length=30, blank=True)
+    user_agent = models.TextField(blank=True, help_text="the request's User-Agent, as received")
+    browser = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text="chrome, simulated or other (adtech/browsers.py)"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -193,6 +197,10 @@ class ReceivedReport(models.Model):
     path = models.CharField(max_length=200)
     content_type = models.CharField(max_length=200, blank=True)
     body = models.TextField(help_text="the raw body, exactly as received")
+    user_agent = models.TextField(blank=True, help_text="the sender's User-Agent, as received")
+    browser = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text="chrome, simulated or other (adtech/browsers.py)"
+    )
 
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=PENDING, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)

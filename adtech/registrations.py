@@ -19,6 +19,7 @@ from django.conf import settings
 
 from config.hosts import partner_origin, party
 
+from . import browsers
 from .eligibility import Eligibility
 from .headers import ValueScaling, source_header, trigger_header
 from .keyscheme import current_scheme
@@ -82,11 +83,22 @@ def _check(header: str, value: dict, source_type: str | None = None) -> str:
 
 
 def register_source(
-    params: dict[str, str], eligibility: Eligibility, *, reporting_origin: str, url: str, context_origin: str
+    params: dict[str, str],
+    eligibility: Eligibility,
+    *,
+    reporting_origin: str,
+    url: str,
+    context_origin: str,
+    user_agent: str = "",
 ) -> Outcome:
     """Decide on a source registration and record it; raises RegistrationError on a bad request."""
     reg = _registration(
-        "source", eligibility, reporting_origin=reporting_origin, url=url, context_origin=context_origin
+        "source",
+        eligibility,
+        user_agent,
+        reporting_origin=reporting_origin,
+        url=url,
+        context_origin=context_origin,
     )
     campaign = Campaign.objects.filter(slug=params.get("campaign", ""), active=True).first()
     if campaign is None:
@@ -131,12 +143,19 @@ def register_source(
 
 
 def register_trigger(
-    params: dict[str, str], eligibility: Eligibility, *, reporting_origin: str, url: str, context_origin: str
+    params: dict[str, str],
+    eligibility: Eligibility,
+    *,
+    reporting_origin: str,
+    url: str,
+    context_origin: str,
+    user_agent: str = "",
 ) -> Outcome:
     """Decide on a trigger registration and record it; bad parameters give an error outcome."""
     reg = _registration(
         "trigger",
         eligibility,
+        user_agent,
         reporting_origin=reporting_origin,
         url=url,
         context_origin=context_origin,
@@ -188,13 +207,15 @@ def is_partner(origin: str) -> bool:
     return origin.rstrip("/") == partner_origin()
 
 
-def _registration(kind: str, eligibility: Eligibility, **fields: str) -> Registration:
-    """An unsaved record of one registration request and the eligibility it came with."""
+def _registration(kind: str, eligibility: Eligibility, user_agent: str, **fields: str) -> Registration:
+    """An unsaved record of one registration request, the eligibility it came with and its sender."""
     return Registration(
         kind=kind,
         eligible_header=eligibility.raw,
         eligible_present=eligibility.present,
         eligibility=sorted(eligibility.keys),
+        user_agent=user_agent[:500],
+        browser=browsers.identify(user_agent).key,
         **fields,
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from . import browsers
 from .models import Campaign, ReceivedReport, Registration
 
 R = ReceivedReport
@@ -30,9 +31,14 @@ def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:
     return R.objects.filter(kind=R.AGGREGATABLE, status=R.PROCESSED, batch_job_id__isnull=True).order_by("pk")
 
 
-def reports(kind: str | None = None) -> QuerySet[ReceivedReport]:
-    """Received reports, newest first, optionally of one kind (raises ValueError for an unknown kind)."""
+def reports(kind: str | None = None, browser: str | None = None) -> QuerySet[ReceivedReport]:
+    """Received reports, newest first, optionally of one kind and one sender (ValueError for unknown ones)."""
     qs = R.objects.select_related("campaign", "creative").order_by("-pk")
+    if browser:
+        senders = (browsers.CHROME, browsers.SIMULATED, browsers.OTHER)
+        if browser not in senders:
+            raise ValueError(f"unknown browser {browser!r}; use one of {', '.join(senders)}")
+        qs = qs.filter(browser=browser)
     if kind:
         kind = TYPE_ALIASES.get(kind, kind)
         if kind not in KINDS:
@@ -63,6 +69,57 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
     ]
 
 
+def by_browser() -> dict[str, dict[str, Any]]:
+    """Per sender (chrome, simulated, other): registrations by kind and reports by kind.
+
+    The guide reads this to tick steps off for a real Chrome, whose sources and reports never
+    pass through the simulated browser.
+    """
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(key: str) -> dict[str, Any]:
+        return out.setdefault(key or "unknown", {"registrations": {}, "reports": {}})
+
+    answered = Registration.objects.filter(status="answered")
+    for row in answered.values("browser", "kind").annotate(n=Count("id")):
+        entry(row["browser"])["registrations"][row["kind"]] = row["n"]
+    for row in answered.filter(kind="source").values("browser", "eligibility"):
+        # A source answered to a request eligible for navigation sources is one (registrations.py).
+        kind = "navigation" if "navigation-source" in (row["eligibility"] or []) else "event"
+        counts = entry(row["browser"])["registrations"]
+        counts[f"source:{kind}"] = counts.get(f"source:{kind}", 0) + 1
+    for row in R.objects.values("browser", "kind").annotate(n=Count("id")):
+        entry(row["browser"])["reports"][row["kind"]] = row["n"]
+    return out
+
+
+def latest_reports(per_browser: int = 3) -> list[dict[str, Any]]:
+    """Each sender's newest event-level and aggregatable reports, for the guide's "which browser sent what"."""
+    rows = []
+    for key in (browsers.CHROME, browsers.SIMULATED, browsers.OTHER):
+        mine = R.objects.filter(browser=key, kind__in=[R.EVENT_LEVEL, R.AGGREGATABLE]).select_related(
+            "campaign"
+        )
+        rows += list(mine.order_by("-pk")[:per_browser])
+    return [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "kind_label": r.get_kind_display(),
+            "received_at": r.received_at.isoformat(),
+            "campaign": r.campaign.slug if r.campaign else None,
+            "event": r.event or None,
+            "browser": sender_as_json(r.user_agent),
+        }
+        for r in rows
+    ]
+
+
+def sender_as_json(user_agent: str) -> dict[str, str]:
+    sender = browsers.identify(user_agent)
+    return {"key": sender.key or "unknown", "label": sender.label, "explanation": sender.explanation}
+
+
 def dashboard_summary() -> dict[str, Any]:
     """Reports received by kind (and status), conversions per campaign, registrations answered.
 
@@ -80,6 +137,8 @@ def dashboard_summary() -> dict[str, Any]:
         for row in Registration.objects.values("kind", "status").annotate(n=Count("id"))
     }
     return {
+        "by_browser": by_browser(),
+        "latest_reports": latest_reports(),
         "reports_by_kind": by_kind,
         "reports_by_status": by_status,
         "conversions": conversions_by_campaign(),
@@ -106,6 +165,8 @@ def report_as_json(report: ReceivedReport) -> dict[str, Any]:
         "decoded": report.decoded,
         "batch_job_id": report.batch_job_id,
         "body": report.body,
+        "browser": sender_as_json(report.user_agent),
+        "user_agent": report.user_agent,
     }
 
 
@@ -114,6 +175,7 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
         "id": reg.pk,
         "received_at": reg.received_at.isoformat(),
         "kind": reg.kind,
+        "url": reg.url,
         "status": reg.status,
         "reporting_origin": reg.reporting_origin,
         "context_origin": reg.context_origin,
@@ -124,6 +186,8 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
         "reason": reg.reason,
         "campaign": reg.campaign.slug if reg.campaign else None,
         "event": reg.event or None,
+        "browser": sender_as_json(reg.user_agent),
+        "user_agent": reg.user_agent,
     }
 
 

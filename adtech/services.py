@@ -12,6 +12,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import Q
 from django.utils import timezone
 
+from . import browsers
 from .models import AggregationSettings, BatchClaim, Campaign, ConversionEvent, ReceivedReport, Registration
 from .processing import mark_failed, process_report
 
@@ -41,12 +42,20 @@ REPORT_PATHS = {
     "debug/report-aggregate-debug": ReceivedReport.AGGREGATE_DEBUG,
 }
 SWEEP_GRACE = timedelta(seconds=20)
+MAX_USER_AGENT = 500
 
 
 def store_report(
-    *, kind: str, body: str, content_type: str, reporting_origin: str, path: str, report_id: str = ""
+    *,
+    kind: str,
+    body: str,
+    content_type: str,
+    reporting_origin: str,
+    path: str,
+    report_id: str = "",
+    user_agent: str = "",
 ) -> ReceivedReport:
-    """Commit the raw body, then ask a worker to process it.
+    """Commit the raw body (and who sent it), then ask a worker to process it.
 
     The row is committed before this returns, so the 200 the receiver answers is a promise
     kept even if the broker or the worker is down: the periodic sweep processes what no
@@ -61,6 +70,8 @@ def store_report(
         reporting_origin=reporting_origin,
         path=path,
         report_id=report_id,
+        user_agent=user_agent[:MAX_USER_AGENT],
+        browser=browsers.identify(user_agent).key,
     )
     for _ in range(3):
         try:
@@ -192,11 +203,13 @@ def unconfirmed_batches(claimed_before: datetime) -> list[str]:
 
 
 def clear_all_data() -> dict[str, int]:
-    """Forget every received report and registration; campaigns and settings stay."""
+    """Forget every received report and registration, and the batches sent; campaigns and settings stay."""
+    from .batching import forget_batches
+
     with transaction.atomic():
         reports, _ = ReceivedReport.objects.all().delete()
         registrations, _ = Registration.objects.all().delete()
-    return {"reports": reports, "registrations": registrations}
+    return {"reports": reports, "registrations": registrations, "batches": forget_batches()}
 
 
 def save_campaign(campaign: Campaign) -> Campaign:

@@ -68,6 +68,9 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
             None if not row["exact"] else round(abs(row["metric"] - row["exact"]) / row["exact"], 2)
         )
     rows.sort(key=lambda r: (-(r["exact"] or 0), -r["metric"]))
+    check = (
+        _debug_check(path, rows) if manifest.get("debug_run") and manifest.get("reports_with_debug") else None
+    )
     touched = [r for r in rows if r["exact"]]
     noises = [abs(r["noise"]) for r in rows if r["noise"] is not None]
     return {
@@ -78,6 +81,7 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
         "touched": touched,
         "untouched_count": len(rows) - len(touched),
         "output_exists": path.is_file(),
+        "debug_check": check,
         "noise": {
             "epsilon": epsilon,
             "l1": noise.DEFAULT_L1_SENSITIVITY,
@@ -86,3 +90,21 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
             "observed_mean_absolute": (sum(noises) / len(noises)) if noises else None,
         },
     }
+
+
+def _debug_check(output: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A debug run's unnoised sums against the exact sums of the browser's debug cleartext.
+
+    They are equal in every bucket when the service decrypted every payload the browser
+    encrypted (with the coordinator key it fetched) to the contributions its cleartext shows.
+    """
+    debug = output.parent / "debug" / output.name
+    if not debug.is_file():
+        return None
+    unnoised = {row["bucket"]: row["unnoised_metric"] for row in read_summary(debug)}
+    differ = [
+        {"label": r["label"], "exact": r["exact"], "unnoised": unnoised.get(r["bucket"], 0)}
+        for r in rows
+        if r["exact"] is not None and unnoised.get(r["bucket"], 0) != r["exact"]
+    ]
+    return {"buckets": len(rows), "differ": differ}

@@ -53,14 +53,26 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 
 def _registration_body(request: HttpRequest) -> HttpResponse:
-    """A GIF for images, an empty script for <script>, 204 for fetch/XHR and the rest."""
+    """A GIF for images and other no-cors requests, an empty script for <script>, 204 for CORS fetch/XHR.
+
+    A cross-origin no-cors request (an ``attributionsrc`` URL's background request, a
+    ``fetch(..., {mode: "no-cors"})``) answered with a 204 or text registers nothing in Chrome: its
+    Opaque Response Blocking withholds the response, headers and all (seen in Chrome 149: the
+    ``/ways/`` pages' clicks, window.open and URL lists stored no source). A GIF passes.
+    """
     dest = request.headers.get("Sec-Fetch-Dest", "")
+    mode = request.headers.get("Sec-Fetch-Mode", "")
     wanted = request.GET.get("as", "")
     accept = request.headers.get("Accept", "")
-    if wanted == "gif" or dest == "image" or (not dest and not wanted and accept.startswith("image/")):
-        return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     if wanted == "js" or dest == "script":
         return HttpResponse(b"", content_type="text/javascript")
+    if (
+        wanted == "gif"
+        or dest == "image"
+        or (mode == "no-cors" and not wanted)
+        or (not dest and not wanted and accept.startswith("image/"))
+    ):
+        return HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     return HttpResponse(status=204)
 
 
@@ -75,6 +87,12 @@ def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpRespons
     for name, value in outcome.headers.items():
         response[name] = value
     response["Cache-Control"] = "no-store"
+    # fetch() and XMLHttpRequest from the advertiser's and publisher's pages are cross-origin CORS
+    # requests: without this a real Chrome fails the request and never reads its registration header.
+    # Registrations carry no cookies or secrets, so any page may read the (empty) answer.
+    if request.headers.get("Origin"):
+        response["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        response["Vary"] = "Origin"
     # What the ad tech decided and why, for tools that show registration responses.
     response["X-Adtech-Decision"] = outcome.registration.status
     response["X-Adtech-Reason"] = outcome.registration.reason.encode("ascii", "replace").decode()[:500]
@@ -94,6 +112,7 @@ def _register(request: HttpRequest, service: Callable[..., registrations.Outcome
         reporting_origin=_origin(request),
         url=request.build_absolute_uri(),
         context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
+        user_agent=request.headers.get("User-Agent", ""),
     )
     response = _answer(request, outcome)
     if ID_COOKIE not in request.COOKIES:
@@ -203,6 +222,7 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
         reporting_origin=_origin(request),
         path=request.path,
         report_id=admitted.report_id,
+        user_agent=request.headers.get("User-Agent", ""),
     )
     answer = {"stored": report.pk, "kind": kind}
     if report.duplicate_of_id:
@@ -226,7 +246,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def dashboard_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(selectors.dashboard_data())
+    """The dashboard's data; ``?limit=`` (1..200, default 40) recent reports and registrations."""
+    raw = request.GET.get("limit", "40")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        return _error(400, "limit must be a whole number from 1 to 200")
+    return JsonResponse(selectors.dashboard_data(limit=int(raw)))
 
 
 @require_POST

@@ -112,7 +112,6 @@ def add_to_cart_trigger(product: Product) -> TriggerSnippet:
         '    document.querySelectorAll("[data-cart-count]").forEach((el) => { el.textContent = cart.count; });\n'
         '    document.getElementById("added").hidden = false;\n'
         f'    fetch("{url}", {{\n'
-        '      mode: "no-cors",\n'
         "      keepalive: true,\n"
         "      attributionReporting: {eventSourceEligible: false, triggerEligible: true},\n"
         "    });\n",

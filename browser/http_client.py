@@ -13,8 +13,11 @@ from typing import Any, Protocol
 
 import httpx
 
+# Chrome's usual string plus a product token of its own, so the ad tech can show which
+# registrations and reports came from the simulated browser and which from a real Chrome.
 USER_AGENT = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 "
+    "AttributionLabSimulatedBrowser/1.0"
 )
 TIMEOUT_S = 5.0
 

@@ -77,6 +77,7 @@ def workshop_status(flags: dict) -> dict:
         "steps": items,
         "done": sum(1 for s in items if s["done"]),
         "total": len(items),
+        "senders": steps.senders(adtech),
         "parties": {
             "browser": browser.as_dict(),
             "adtech": adtech.as_dict(),

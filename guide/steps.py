@@ -112,7 +112,8 @@ STEPS: tuple[dict[str, str], ...] = (
         "key": "internals",
         "title": "Look at attribution internals",
         "todo": "Open the simulated browser's attribution internals: the sources, the trigger registrations "
-        "with their outcome, and the reports waiting to be sent.",
+        "with their outcome, and the reports waiting to be sent. (A real Chrome keeps its own at "
+        "<code>chrome://attribution-internals</code>.)",
         "wire": "Nothing: this is the browser's own state. Event-level reports wait for the end of their report "
         "window; aggregatable reports wait a random delay of up to 10 minutes.",
         "why": "The delays and the noise (randomized response on event-level reports, encryption of "
@@ -160,20 +161,29 @@ def _check(
     index: int, browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict
 ) -> StepCheck:
     b, a, g = browser.data, adtech.data, aggregation.data
-    if index == 1:
-        n = number(b, "sources", "event")
-        return StepCheck(n > 0, f"{n} view source{'s' if n != 1 else ''} in the browser")
-    if index == 2:
-        n = number(b, "sources", "navigation")
-        return StepCheck(n > 0, f"{n} click source{'s' if n != 1 else ''} in the browser")
+    # A real Chrome keeps its sources to itself: what the ad tech answered and received for it counts.
+    chrome = number_map(a, "by_browser", "chrome")
+    chrome_reports = sum(number(chrome, "reports", kind) for kind in ATTRIBUTION_KINDS)
+    if index in (1, 2):
+        source_type, noun = ("event", "view") if index == 1 else ("navigation", "click")
+        n = number(b, "sources", source_type)
+        native = number(chrome, "registrations", f"source:{source_type}")
+        return StepCheck(
+            n > 0 or native > 0,
+            f"{n} {noun} source{'s' if n != 1 else ''} in the simulated browser"
+            + _chrome_note(native, f"{noun} source registration{{s}} answered for a real Chrome"),
+        )
     if index == 3:
         triggers = number(b, "trigger_registrations")
         reports = sum(sum_counts(number_map(b, "reports", kind)) for kind in ATTRIBUTION_KINDS)
+        native = number(chrome, "registrations", "trigger")
         return StepCheck(
-            triggers > 0 and reports > 0,
+            (triggers > 0 and reports > 0) or (native > 0 and chrome_reports > 0),
             f"{triggers} trigger registration{'s' if triggers != 1 else ''}, {reports} attribution report"
-            f"{'s' if reports != 1 else ''} made",
-            partial=triggers > 0 and reports == 0,
+            f"{'s' if reports != 1 else ''} made in the simulated browser"
+            + _chrome_note(native, "trigger registration{s} answered for a real Chrome")
+            + _chrome_note(chrome_reports, "attribution report{s} received from it"),
+            partial=(triggers > 0 and reports == 0) or (native > 0 and chrome_reports == 0),
         )
     if index == 4:
         return StepCheck(
@@ -184,18 +194,29 @@ def _check(
         sent = sum(number(b, "reports", kind, "sent") for kind in ATTRIBUTION_KINDS)
         pending = sum(number(b, "reports", kind, "pending") for kind in ATTRIBUTION_KINDS)
         return StepCheck(
-            sent > 0, f"{sent} attribution report{'s' if sent != 1 else ''} sent, {pending} pending"
+            sent > 0 or chrome_reports > 0,
+            f"{sent} attribution report{'s' if sent != 1 else ''} sent by the simulated browser, {pending} pending"
+            + _chrome_note(chrome_reports, "attribution report{s} sent by a real Chrome on its own"),
         )
     if index == 6:
         event = number(a, "reports_by_kind", "event-level")
         agg = number(a, "reports_by_kind", "aggregatable")
         return StepCheck(
             event > 0 and agg > 0,
-            f"{event} event-level and {agg} aggregatable report{'s' if agg != 1 else ''} received",
+            f"{event} event-level and {agg} aggregatable report{'s' if agg != 1 else ''} received"
+            + (f" ({chrome_reports} from a real Chrome)" if chrome_reports else ""),
             partial=(event > 0) != (agg > 0),
         )
     succeeded = number(g, "succeeded")
     return StepCheck(succeeded > 0, f"{succeeded} summary report{'s' if succeeded != 1 else ''} made")
+
+
+def _chrome_note(n: int, what: str) -> str:
+    """`` · 3 view source registrations answered for a real Chrome`` when one took part, else nothing.
+
+    ``what`` is singular and says where the noun goes with ``{s}``.
+    """
+    return f" · {n} {what.format(s='' if n == 1 else 's')}" if n else ""
 
 
 _DEPENDS = {1: "browser", 2: "browser", 3: "browser", 4: None, 5: "browser", 6: "adtech", 7: "aggregation"}
@@ -223,3 +244,35 @@ def evaluate(
             }
         )
     return result
+
+
+SENDER_NAMES = {
+    "chrome": "real Chrome",
+    "simulated": "simulated browser",
+    "other": "other clients",
+    "unknown": "no User-Agent",
+}
+
+
+def senders(adtech: PartyState) -> dict[str, Any]:
+    """What each browser sent to the ad tech (registrations answered, reports by kind) and the latest reports."""
+    rows = []
+    for key, entry in number_map(adtech.data, "by_browser").items():
+        regs, reports = number_map(entry, "registrations"), number_map(entry, "reports")
+        rows.append(
+            {
+                "key": key,
+                "name": SENDER_NAMES.get(key, key),
+                "sources": number(regs, "source"),
+                "triggers": number(regs, "trigger"),
+                "event_level": number(reports, "event-level"),
+                "aggregatable": number(reports, "aggregatable"),
+                "debug": sum_counts(reports)
+                - number(reports, "event-level")
+                - number(reports, "aggregatable"),
+            }
+        )
+    order = list(SENDER_NAMES)
+    rows.sort(key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
+    latest = adtech.data.get("latest_reports") if isinstance(adtech.data.get("latest_reports"), list) else []
+    return {"rows": rows, "latest": latest}

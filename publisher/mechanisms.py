@@ -230,7 +230,6 @@ def _fetch() -> Mechanism:
         "fetch-register",
         "The ad was seen: register with fetch()",
         f'    fetch("{url}", {{\n'
-        '      mode: "no-cors",\n'
         "      keepalive: true,\n"
         "      attributionReporting: {eventSourceEligible: true, triggerEligible: false},\n"
         "    });\n",
@@ -243,8 +242,10 @@ def _fetch() -> Mechanism:
         eligible="event-source",
         what="An ad script that measures viewability registers the view when the ad is actually on screen, "
         "with <code>fetch</code>. The <code>attributionReporting</code> option says which registrations the "
-        "response may make; the response is opaque to the page (<code>no-cors</code>) but the browser still "
-        "reads its attribution headers.",
+        "response may make. The request is a CORS request, and the ad tech allows the page's origin "
+        "(<code>Access-Control-Allow-Origin</code>): Chrome reads the attribution headers only of a response "
+        'that passes its checks. (With <code>mode: "no-cors"</code> Chrome\'s Opaque Response Blocking '
+        "withholds the ad tech's empty answer, headers and all, and nothing registers.)",
         why="<code>eventSourceEligible: true, triggerEligible: false</code> makes the browser send exactly "
         "<code>event-source</code>, so only a source header in the answer counts. (Both true would send "
         "<code>event-source, trigger</code>; both false sends the header with no keys.) A source registered "
@@ -272,9 +273,9 @@ def _xhr() -> Mechanism:
         source_type="event",
         eligible="event-source",
         what="The same as <code>fetch</code> for code that still uses <code>XMLHttpRequest</code>: call "
-        "<code>setAttributionReporting()</code> after <code>open()</code> and before <code>send()</code>. The "
-        "ad tech sends no CORS headers, so the page cannot read the response; the browser reads the "
-        "attribution headers anyway.",
+        "<code>setAttributionReporting()</code> after <code>open()</code> and before <code>send()</code>. It is "
+        "a cross-origin request, so the ad tech answers with <code>Access-Control-Allow-Origin</code>: Chrome "
+        "ignores the attribution headers of a response that fails the CORS check.",
         why="The dictionary is the same as fetch's, so the browser sends <code>event-source</code>.",
         next_step=BUY_NEXT,
         markup=markup,

@@ -30,6 +30,28 @@
     return el("span", { class: "badge " + cls }, status);
   }
 
+  // Which browser sent a report or a registration: read by the ad tech from the User-Agent at receipt.
+  function senderBadge(sender) {
+    const s = sender || { key: "unknown", label: "unknown", explanation: "" };
+    const text = s.key === "chrome" ? "real " + s.label : s.label;
+    return el("span", { class: "badge sender sender-" + s.key, title: s.explanation, "data-sender": s.key }, text);
+  }
+
+  function senders(byBrowser) {
+    const box = $("senders");
+    box.replaceChildren();
+    const names = { chrome: "Real Chrome (native ARA)", simulated: "Simulated browser", other: "Other clients", unknown: "No User-Agent" };
+    const keys = Object.keys(byBrowser || {});
+    if (!keys.length) { box.append(el("span", { class: "muted" }, "Nothing received yet.")); return; }
+    for (const key of keys) {
+      const b = byBrowser[key];
+      const src = b.registrations.source || 0, trg = b.registrations.trigger || 0;
+      const reps = Object.values(b.reports).reduce((a, n) => a + n, 0);
+      box.append(el("div", { "data-sender-summary": key }, el("span", { class: "badge sender sender-" + key }, names[key] || key), " ",
+        `${src} source and ${trg} trigger registrations answered, ${reps} report${reps === 1 ? "" : "s"} received`));
+    }
+  }
+
   function kindCards(summary) {
     const box = $("kind-cards");
     box.replaceChildren();
@@ -96,7 +118,7 @@
     box.replaceChildren();
     for (const r of shown) {
       box.append(el("article", { class: "report card" },
-        el("header", {}, el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r.status), " ",
+        el("header", {}, senderBadge(r.browser), " ", el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r.status), " ",
           el("span", { class: "muted" }, `#${r.id} · ${new Date(r.received_at).toLocaleTimeString()} · ${r.reporting_origin}` + (r.report_id ? ` · ${r.report_id}` : ""))),
         describe(r),
         el("details", {}, el("summary", {}, "Raw body as received"), el("pre", {}, r.body))));
@@ -106,12 +128,12 @@
   function registrations(rows) {
     const body = $("registrations");
     body.replaceChildren();
-    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No registration requests yet.")));
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No registration requests yet.")));
     for (const r of rows) {
       const why = el("td", {}, r.reason);
       if (r.header_value) why.append(el("details", {}, el("summary", {}, r.answered_header), el("pre", {}, JSON.stringify(JSON.parse(r.header_value), null, 2))));
       if (r.redirect_to) why.append(el("div", { class: "muted" }, "302 → " + r.redirect_to));
-      body.append(el("tr", {}, el("td", {}, new Date(r.received_at).toLocaleTimeString()),
+      body.append(el("tr", {}, el("td", {}, new Date(r.received_at).toLocaleTimeString()), el("td", {}, senderBadge(r.browser)),
         el("td", {}, r.kind + (r.event ? ` (${r.event})` : r.campaign ? ` (${r.campaign})` : "")), el("td", {}, statusBadge(r.status)),
         el("td", {}, r.eligible_header === null ? el("span", { class: "muted" }, "absent") : el("code", {}, r.eligible_header)), why));
     }
@@ -123,6 +145,7 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       const data = await response.json();
       kindCards(data.summary);
+      senders(data.summary.by_browser);
       conversions(data.summary.conversions);
       reportsList(data.reports);
       registrations(data.registrations);

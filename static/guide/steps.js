@@ -24,6 +24,7 @@
       status.textContent = (step.done ? "done · " : "") + step.status;
       status.className = "badge " + (step.done ? "ok" : step.error ? "err" : step.partial ? "warn" : "");
     }
+    drawSenders(data.senders);
     if (note) {
       note.textContent = Object.entries(data.parties)
         .filter(([, p]) => !p.ok)
@@ -31,6 +32,43 @@
         .join(" ");
     }
   }
+  // Which browser sent what: counts per sender and the latest reports, each with its badge.
+  function cell(text) { const td = document.createElement("td"); td.textContent = String(text); return td; }
+  function badge(key, text, title) {
+    const span = document.createElement("span");
+    span.className = "badge sender sender-" + key;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  }
+  function drawSenders(senders) {
+    const rows = box.querySelector("[data-sender-rows]");
+    const latest = box.querySelector("[data-sender-latest]");
+    if (!rows || !senders) return;
+    rows.replaceChildren();
+    if (!senders.rows.length) {
+      const tr = document.createElement("tr");
+      const td = cell("Nothing has reached the ad tech yet.");
+      td.colSpan = 6; td.className = "muted"; tr.append(td); rows.append(tr);
+    }
+    for (const r of senders.rows) {
+      const tr = document.createElement("tr");
+      tr.dataset.senderRow = r.key;
+      const first = document.createElement("td");
+      first.append(badge(r.key, r.name));
+      tr.append(first, cell(r.sources), cell(r.triggers), cell(r.event_level), cell(r.aggregatable), cell(r.debug));
+      rows.append(tr);
+    }
+    latest.replaceChildren();
+    for (const r of senders.latest) {
+      const item = document.createElement("span");
+      item.className = "latest-report";
+      const label = (r.browser.key === "chrome" ? "real " : "") + r.browser.label;
+      item.append(badge(r.browser.key, label, r.browser.explanation), " " + r.kind_label + (r.event ? ` (${r.event})` : ""));
+      latest.append(item, " ");
+    }
+  }
+
   const form = box.querySelector("[data-reset]");
   if (form) {
     form.addEventListener("submit", (event) => {

@@ -131,7 +131,9 @@ def test_trigger_chain_to_partner(adtech, demo):
         ({"HTTP_SEC_FETCH_DEST": "image"}, "image/gif", 200),
         ({"HTTP_ACCEPT": "image/avif,image/webp,*/*"}, "image/gif", 200),
         ({"HTTP_SEC_FETCH_DEST": "script"}, "text/javascript", 200),
-        ({"HTTP_SEC_FETCH_DEST": "empty"}, None, 204),
+        ({"HTTP_SEC_FETCH_DEST": "empty", "HTTP_SEC_FETCH_MODE": "cors"}, None, 204),
+        # An attributionsrc background request: Chrome's Opaque Response Blocking would withhold a 204.
+        ({"HTTP_SEC_FETCH_DEST": "empty", "HTTP_SEC_FETCH_MODE": "no-cors"}, "image/gif", 200),
         ({}, None, 204),
     ],
 )
@@ -202,3 +204,40 @@ def test_registrations_set_the_ad_techs_third_party_id_cookie_once(adtech, demo)
         CLICK, HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="navigation-source"
     )  # the client sends it back
     assert "adtech_uid" not in again.cookies
+
+
+@pytest.mark.parametrize(
+    "user_agent,sender",
+    [
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/149.0.7827.0 "
+            "Safari/537.36",
+            "chrome",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/149.0.0.0 Safari/537.36",
+            "chrome",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+            "other",
+        ),
+        ("curl/8.5.0", "other"),
+        ("", "unknown"),
+    ],
+)
+def test_each_registration_records_which_browser_sent_it(adtech, demo, user_agent, sender):
+    adtech.get(PURCHASE, HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="trigger", HTTP_USER_AGENT=user_agent)
+    reg = Registration.objects.get()
+    assert reg.user_agent == user_agent
+    shown = adtech.get("/api/dashboard").json()["registrations"][0]["browser"]
+    assert shown["key"] == sender and shown["explanation"]
+
+
+def test_the_simulated_browsers_user_agent_is_told_apart_from_chrome():
+    from adtech import browsers
+    from browser.http_client import USER_AGENT
+
+    assert browsers.identify(USER_AGENT).key == browsers.SIMULATED
+    # Without its token it would pass for the Chrome 131 its string imitates.
+    assert browsers.identify(USER_AGENT.replace(browsers.SIMULATED_TOKEN, "Other")).key == browsers.CHROME

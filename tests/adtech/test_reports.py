@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from adtech import selectors, services
+from adtech import batching, selectors, services
 from adtech.models import ReceivedReport
 from tests.vectors import load_jsonc, vector_files, vectors
 
@@ -356,9 +356,46 @@ def test_verbose_report_attaches_to_campaign_and_explains(client, demo):
 def test_clear_all_data_keeps_campaigns(client, demo, adtech):
     _store(client, "debug/verbose", VERBOSE_BODY)
     adtech.get("/register/trigger?event=purchase", HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="trigger")
+    manifest = batching.storage_root() / "batches" / "job-1" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(
+        json.dumps({"job_request_id": "job-1", "shared_id": "s", "hour": 0, "reporting_origin": "o"})
+    )
+    assert batching.spent_units() == {("s", 0, "o"): "job-1"}
     counts = services.clear_all_data()
-    assert counts == {"reports": 1, "registrations": 1}
+    assert counts == {"reports": 1, "registrations": 1, "batches": 1}
+    # The aggregation service forgets its budget on reset, so the ad tech forgets the hours it queried.
+    assert batching.spent_units() == {} and batching.read_manifests() == []
     from adtech.models import Campaign, Registration
 
     assert not ReceivedReport.objects.exists() and not Registration.objects.exists()
     assert Campaign.objects.count() == 2
+
+
+def test_a_report_records_its_sender_and_the_api_filters_by_it(client):
+    chrome = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/149.0.7827.0"
+    )
+    simulated = "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36 AttributionLabSimulatedBrowser/1.0"
+    for agent, report_id in ((chrome, "a"), (simulated, "b")):
+        body = dict(EVENT_BODY, report_id=str(uuid.uuid5(uuid.NAMESPACE_URL, report_id)))
+        response = client.post(
+            WELL_KNOWN + "report-event-attribution",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_HOST=HOST,
+            HTTP_USER_AGENT=agent,
+        )
+        assert response.status_code == 200
+    assert dict(ReceivedReport.objects.values_list("browser", "user_agent")) == {
+        "chrome": chrome,
+        "simulated": simulated,
+    }
+    only = client.get("/api/reports/?browser=chrome", HTTP_HOST=HOST).json()
+    rows = only["results"] if isinstance(only, dict) else only
+    assert [r["sent_by"]["label"] for r in rows] == ["Chrome 149"]
+    bad = client.get("/api/reports/?browser=firefox", HTTP_HOST=HOST)
+    assert bad.status_code == 400 and "unknown browser" in bad.json()["browser"]
+    summary = selectors.dashboard_summary()["by_browser"]
+    assert summary["chrome"]["reports"] == {"event-level": 1}
+    assert summary["simulated"]["reports"] == {"event-level": 1}

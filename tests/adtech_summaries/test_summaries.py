@@ -199,3 +199,24 @@ def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path
     assert outcome["errors"] == [] and len(outcome["submitted"]) == 1
     status = batching.get_job(outcome["submitted"][0])
     assert status["job_status"] == "FINISHED" and status["result_info"]["return_code"] == "SUCCESS"
+
+
+def test_a_debug_run_checks_the_services_sums_against_the_debug_cleartext(
+    client, adtech_world, eager_celery, django_capture_on_commit_callbacks
+):
+    b1, b2, _ = _buckets()
+    _report(adtech_world, [(b1, 300, 0)])
+    liar = _report(adtech_world, [(b2, 700, 0)])
+    liar.debug_contributions = [{"bucket": b2, "value": 500, "id": 0}]  # not what its payload holds
+    liar.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = batching.submit_pending(force=True, debug_run=True)["submitted"][0]
+    page = client.get(f"/summaries/{job_id}/", HTTP_HOST=HOST).content.decode()
+    assert 'data-debug-check="differ"' in page and "700 instead of 500" in page
+
+    liar.debug_contributions = [{"bucket": b2, "value": 700, "id": 0}]
+    liar.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = batching.submit_pending(force=True, debug_run=True)["submitted"][0]
+    page = client.get(f"/summaries/{job_id}/", HTTP_HOST=HOST).content.decode()
+    assert 'data-debug-check="equal"' in page

@@ -76,11 +76,16 @@ def test_steps_start_undone_and_follow_the_parties_state(client, parties):
     }
     data = steps(client)
     assert [s["done"] for s in data["steps"]] == [True, True, True, False, False, False, False]
-    assert data["steps"][0]["status"] == "2 view sources in the browser"
-    assert data["steps"][2]["status"] == "3 trigger registrations, 2 attribution reports made"
+    assert data["steps"][0]["status"] == "2 view sources in the simulated browser"
+    assert (
+        data["steps"][2]["status"]
+        == "3 trigger registrations, 2 attribution reports made in the simulated browser"
+    )
     assert data["done"] == 3
     parties["browser"]["reports"]["aggregatable"] = {"sent": 1}
-    assert steps(client)["steps"][4]["status"] == "1 attribution report sent, 1 pending"
+    assert (
+        steps(client)["steps"][4]["status"] == "1 attribution report sent by the simulated browser, 1 pending"
+    )
     parties["adtech"] = {"reports_by_kind": {"event-level": 1, "aggregatable": 0}}
     data = steps(client)
     assert data["steps"][4]["done"] is True
@@ -88,6 +93,49 @@ def test_steps_start_undone_and_follow_the_parties_state(client, parties):
     parties["adtech"]["reports_by_kind"]["aggregatable"] = 1
     parties["aggregation"]["succeeded"] = 1
     assert done(client)[5:] == [True, True]
+
+
+def test_a_real_chromes_registrations_and_reports_at_the_ad_tech_tick_steps_off(client, parties):
+    """A real Chrome keeps its sources to itself: the ad tech's answers and reports for it count."""
+    parties["adtech"] = {
+        "reports_by_kind": {"event-level": 2, "aggregatable": 2},
+        "by_browser": {
+            "chrome": {
+                "registrations": {"source": 3, "source:event": 2, "source:navigation": 1, "trigger": 3},
+                "reports": {"event-level": 2, "aggregatable": 2, "verbose-debug": 3},
+            }
+        },
+        "latest_reports": [
+            {
+                "id": 9,
+                "kind": "event-level",
+                "kind_label": "event-level report",
+                "event": "purchase",
+                "browser": {"key": "chrome", "label": "Chrome 149", "explanation": "A real Chrome 149 ..."},
+            }
+        ],
+    }
+    data = steps(client)
+    assert [s["done"] for s in data["steps"]] == [True, True, True, False, True, True, False]
+    assert data["steps"][0]["status"] == (
+        "0 view sources in the simulated browser · 2 view source registrations answered for a real Chrome"
+    )
+    assert "4 attribution reports sent by a real Chrome on its own" in data["steps"][4]["status"]
+    assert data["senders"]["rows"] == [
+        {
+            "key": "chrome",
+            "name": "real Chrome",
+            "sources": 3,
+            "triggers": 3,
+            "event_level": 2,
+            "aggregatable": 2,
+            "debug": 3,
+        }
+    ]
+    page = client.get("/", HTTP_HOST=HOST).content.decode()
+    assert (
+        'data-sender-row="chrome"' in page and "real Chrome 149</span> event-level report (purchase)" in page
+    )
 
 
 def test_a_trigger_without_a_report_is_only_partial(client, parties):
@@ -193,7 +241,7 @@ def test_the_real_parties_answer_the_guide(client):
         "aggregation": True,
     }
     assert [s["status"] for s in data["steps"]][:3] == [
-        "0 view sources in the browser",
-        "0 click sources in the browser",
-        "0 trigger registrations, 0 attribution reports made",
+        "0 view sources in the simulated browser",
+        "0 click sources in the simulated browser",
+        "0 trigger registrations, 0 attribution reports made in the simulated browser",
     ]
