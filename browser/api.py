@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 
 from attribution_reporting import reports as R
 
-from . import selectors, services
+from . import origins, selectors, services
 from .registration import RegistrationError
 
 
@@ -40,21 +39,22 @@ class PlainTextJSONParser(BaseParser):
             raise ParseError(f"the body is not JSON: {exc}") from None
 
 
-def party_origins() -> list[str]:
-    from config.hosts import party
-
-    return [*settings.CORS_ALLOWED_ORIGINS, party("browser").origin]
-
-
 def browser_origin() -> str:
     from config.hosts import party
 
     return party("browser").origin
 
 
-def _origin_refused(request: Request, allowed: list[str]) -> Response | None:
+def _origin_refused(request: Request, allowed: list[str] | None = None) -> Response | None:
+    """A 403 for a page origin that may not use this endpoint (None: every page origin may)."""
     origin = request.headers.get("Origin")
-    if origin is None or origin in allowed:
+    if origin is None:
+        return None
+    if allowed is None:
+        if origins.is_allowed_page_origin(origin):
+            return None
+        allowed = [*origins.listed_origins(), "any loopback origin"]
+    elif origin in allowed:
         return None
     return Response(
         {"error": f"requests from {origin} are not accepted here; allowed origins: {', '.join(allowed)}"},
@@ -73,7 +73,7 @@ class RegistrationsView(APIView):
         return Response(selectors.registrations(limit=_limit(request)))
 
     def post(self, request: Request) -> Response:
-        refused = _origin_refused(request, party_origins())
+        refused = _origin_refused(request)
         if refused:
             return refused
         data = request.data if isinstance(request.data, dict) else {}

@@ -47,6 +47,34 @@ def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     )
 
 
+def send_as_chrome(
+    transport: httpx.BaseTransport,
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: bytes = b"",
+    eligible: str | None = None,
+) -> tuple[httpx.Response, dict[str, str]]:
+    """Makes one request (one hop) the way Chrome's network service did; returns it and the headers sent.
+
+    The one place every request of the simulated browser on a page's behalf goes through, so
+    what Chrome adds there (the attribution headers; the profile's cookies) is added once:
+    ``Attribution-Reporting-Eligible`` and ``-Support: web`` only when the request is eligible
+    (``eligible`` not None; an empty string is the header with no keys). A plain request
+    (``None``) carries neither, as in Chrome, and may still register a trigger.
+    """
+    sent = {"User-Agent": USER_AGENT, **headers}
+    if eligible is not None:
+        sent["Attribution-Reporting-Eligible"] = eligible
+        sent["Attribution-Reporting-Support"] = "web"
+    request = client.build_request(method, url, headers=sent, content=body or None)
+    response = transport.handle_request(request)
+    response.read()
+    return response, sent
+
+
 def describe_error(exc: Exception, url: str, *, consequence: str = "Nothing was registered.") -> str:
     """A sentence a person understands for a failed request, then what it means."""
     if isinstance(exc, httpx.TimeoutException):

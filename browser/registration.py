@@ -1,11 +1,9 @@
-"""Registration requests as Chrome made them: eligibility headers, redirects hop by hop.
+"""Registrations as Chrome recorded them: the context, the eligibility, every hop and its outcome.
 
-The page (through the shim) says *which* element or API asked for a registration and *which*
-URL; this module makes the request itself, with the ``Attribution-Reporting-Eligible`` value
-Chrome sent for that mechanism and ``Attribution-Reporting-Support: web``, follows redirects
-one hop at a time (each hop's response is its own registration, with its own reporting
-origin) and records everything it saw, so attribution internals can show it and the page can
-explain it. Network failures, bad URLs and redirect loops are recorded, never raised.
+:mod:`browser.network` makes the requests (the page's own, background ones, navigations);
+this module says which ``Attribution-Reporting-Eligible`` value Chrome sent for a mechanism,
+feeds each hop's response to the engine and records what it saw, so attribution internals
+can show it and the page can explain it.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urljoin
 
 import httpx
 from django.db import transaction
@@ -23,7 +20,6 @@ from django.db import transaction
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url
 
 from . import attribution, clock, delivery, models
-from .http_client import USER_AGENT, LoopbackTransport, describe_error, make_client
 
 log = logging.getLogger("browser.registration")
 
@@ -32,7 +28,10 @@ MAX_REDIRECTS = 20
 NAVIGATION_MECHANISMS = ("anchor", "window-open")
 EVENT_MECHANISMS = ("img", "script")
 FLAG_MECHANISMS = ("fetch", "xhr")
-MECHANISMS = NAVIGATION_MECHANISMS + EVENT_MECHANISMS + FLAG_MECHANISMS + ("manual",)
+# "plain": a request without attributionsrc or attributionReporting, which carried no
+# Eligible header and could still register a trigger (Chrome's compatibility waiver).
+PLAIN = "plain"
+MECHANISMS = NAVIGATION_MECHANISMS + EVENT_MECHANISMS + FLAG_MECHANISMS + ("manual", PLAIN)
 
 MECHANISM_LABELS = {
     "anchor": "<a attributionsrc> click",
@@ -42,7 +41,15 @@ MECHANISM_LABELS = {
     "fetch": "fetch(..., {attributionReporting})",
     "xhr": "XMLHttpRequest.setAttributionReporting()",
     "manual": "request from attribution internals",
+    "plain": "plain request (no attributionsrc): trigger-eligible by default",
 }
+
+REGISTRATION_HEADERS = (
+    "attribution-reporting-register-source",
+    "attribution-reporting-register-trigger",
+    "attribution-reporting-register-os-source",
+    "attribution-reporting-register-os-trigger",
+)
 
 # Response headers worth showing: the registration headers and what explains the response.
 SHOWN_RESPONSE_HEADERS = (
@@ -70,8 +77,10 @@ class Context:
     event_source_eligible: bool = False  # fetch / XHR only
     trigger_eligible: bool = False  # fetch / XHR only
 
-    def eligible(self) -> str:
-        """The ``Attribution-Reporting-Eligible`` value Chrome sent for this mechanism."""
+    def eligible(self) -> str | None:
+        """The ``Attribution-Reporting-Eligible`` value Chrome sent for this mechanism (None: no header)."""
+        if self.mechanism == PLAIN:
+            return None
         if self.mechanism in NAVIGATION_MECHANISMS:
             return "navigation-source"
         if self.mechanism in EVENT_MECHANISMS:
@@ -115,73 +124,6 @@ def _http_url(url: str) -> str | None:
     return None
 
 
-def register(ctx: Context, url: str, *, transport: httpx.BaseTransport | None = None) -> models.Registration:
-    """Makes the registration request chain for ``url`` and records every hop."""
-    check_context(ctx)
-    eligible = ctx.eligible()
-    registration = models.Registration.objects.create(
-        time_ms=clock.now_ms(),
-        mechanism=ctx.mechanism,
-        url=url,
-        context_origin=ctx.context_origin,
-        frame_origin=ctx.frame_origin,
-        eligible=eligible,
-    )
-    problem = _http_url(url)
-    if problem:
-        return _finish(registration, error=problem)
-    seen: set[str] = set()
-    current = url
-    # Each hop goes straight to the transport: the client's own redirect handling would
-    # reject some Location values before this code could record the response.
-    transport = transport or LoopbackTransport()
-    with make_client(transport) as client:
-        for index in range(MAX_REDIRECTS + 1):
-            seen.add(current)
-            request_headers = {
-                "Attribution-Reporting-Eligible": eligible,
-                "Attribution-Reporting-Support": "web",
-                "User-Agent": USER_AGENT,
-                "Referer": ctx.context_origin + "/",
-            }
-            try:
-                response = transport.handle_request(
-                    client.build_request("GET", current, headers=request_headers)
-                )
-                response.read()
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                failure = describe_error(exc, current)
-                _save_hop(
-                    registration,
-                    index,
-                    current,
-                    request_headers,
-                    None,
-                    kind="error",
-                    status="requestFailed",
-                    explanation=failure,
-                )
-                return _finish(registration, error=failure)
-            _record_hop(registration, index, current, request_headers, response, ctx, eligible)
-            location = response.headers.get("location") if response.is_redirect else None
-            if not location:
-                return _finish(registration)
-            target = urljoin(current, location.strip())
-            problem = _http_url(target)
-            if problem:
-                return _finish(registration, error=f"The redirect chain stops: {problem}")
-            if target in seen:
-                return _finish(
-                    registration,
-                    error=f"Redirect loop: {target} was already requested in this chain, so it stops here.",
-                )
-            current = target
-    return _finish(
-        registration,
-        error=f"More than {MAX_REDIRECTS} redirects: Chrome gives up on such a chain, and so does this browser.",
-    )
-
-
 def _shown_headers(response: httpx.Response) -> dict[str, str]:
     return {name: response.headers[name] for name in SHOWN_RESPONSE_HEADERS if name in response.headers}
 
@@ -222,7 +164,7 @@ def _record_hop(
     request_headers: dict,
     response: httpx.Response,
     ctx: Context,
-    eligible: str,
+    eligible: str | None,
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
     save = partial(_save_hop, registration, index, url, request_headers, response)
@@ -248,7 +190,7 @@ def _process_hop(
     url: str,
     response: httpx.Response,
     ctx: Context,
-    eligible: str,
+    eligible: str | None,
     navigation_id: str | None = None,
 ) -> None:
     with transaction.atomic():

@@ -50,7 +50,12 @@
 
   var BROWSER = "{{ browser_origin }}";
   var TRUSTED = {{ trusted_origins_json|safe }};
+  var LOOPBACK_ORIGIN = /^https?:\/\/(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+  function trusted(origin) { return TRUSTED.indexOf(origin) >= 0 || LOOPBACK_ORIGIN.test(origin); }
   var EVENT = "attributionlab:registration";
+  var FALLBACK_NOTE = "This page loaded before the simulated browser's service worker controlled it, so the " +
+    "page's own request went out plain and the simulated browser made a separate registration request for it. " +
+    "Reload: the worker is installed now, and the page's own request is then the registration, as in Chrome.";
   var search = new URLSearchParams(location.search);
 
   function nativeSupport() {
@@ -100,7 +105,7 @@
 
   window.addEventListener("message", function (e) {
     var data = e.data;
-    if (!data || data.type !== EVENT || !data.outcome || TRUSTED.indexOf(e.origin) < 0) return;
+    if (!data || data.type !== EVENT || !data.outcome || !trusted(e.origin)) return;
     publish(data.outcome, true);
   });
 
@@ -135,6 +140,7 @@
       body: JSON.stringify(payload)
     }).then(function (r) { return r.json(); }).then(function (answer) {
       var outcome = Object.assign({ mechanism: mechanism, url: payload.url, hops: [] }, answer);
+      if (opts.fallback) outcome.note = FALLBACK_NOTE;
       publish(outcome, false);
       return outcome;
     }, function (err) {
@@ -146,6 +152,140 @@
       publish(outcome, false);
       return outcome;
     });
+  }
+
+
+  // ---- The page's own request, made once by the simulated browser's network service ----
+  var SW_URL = "/attributionlab-sw.js";
+  var sw = navigator.serviceWorker;
+
+  function controlled() { return !!(sw && sw.controller); }
+
+  function requestId() { return Math.random().toString(36).slice(2) + Date.now().toString(36); }
+
+  function decode64(value) {
+    if (!value) return null;
+    try {
+      var bytes = Uint8Array.from(atob(value), function (c) { return c.charCodeAt(0); });
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) { return null; }
+  }
+
+  function networkUrl(envelope, rid) {
+    return BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope));
+  }
+
+  function envelopeFor(mechanism, url, method, headers, mode, opts) {
+    return {
+      url: resolve(url), method: method, headers: headers, mechanism: mechanism,
+      destination: "", mode: mode, context_origin: topOrigin(), frame_origin: location.origin,
+      referrer: location.href.split("#")[0], user_agent: navigator.userAgent,
+      event_source_eligible: !!(opts && opts.eventSourceEligible), trigger_eligible: !!(opts && opts.triggerEligible)
+    };
+  }
+
+  // What the network service registered: from the answer's header, else by the request id
+  // (a response Chrome would hide from the page carries no readable headers).
+  function publishOutcome(header, rid) {
+    var outcome = decode64(header);
+    if (outcome) { publish(outcome, false); return Promise.resolve(outcome); }
+    return origFetch(BROWSER + "/network/outcome/" + rid, { mode: "cors", credentials: "omit" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (data.outcome) publish(data.outcome, false); return data.outcome; },
+        function () { return null; });
+  }
+
+  function unreachable(mechanism, url, err) {
+    publish({
+      mechanism: mechanism, url: url, context_origin: topOrigin(), frame_origin: location.origin, hops: [],
+      error: String(err),
+      summary: "The simulated browser at " + BROWSER + " could not be reached (" + err + "), so the request was not made."
+    }, false);
+  }
+
+  // fetch(url, {attributionReporting}): the request goes to the network service instead of the
+  // network, which makes it (eligible) and answers with the real response.
+  function eligibleFetch(input, init, ar) {
+    var plainInit = Object.assign({}, init);
+    delete plainInit.attributionReporting;
+    var request;
+    try { request = new Request(input, plainInit); } catch (e) { return Promise.reject(e); }
+    var envelope = envelopeFor("fetch", request.url, request.method, Array.from(request.headers.entries()),
+      request.mode, ar);
+    var rid = requestId();
+    var body = request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.arrayBuffer();
+    return body.then(function (bytes) {
+      return origFetch(networkUrl(envelope, rid), {
+        method: "POST", mode: "cors", credentials: "omit", cache: "no-store", keepalive: !!plainInit.keepalive,
+        headers: { "Content-Type": "text/plain" }, body: bytes, signal: request.signal
+      }).catch(function (err) {
+        // Hidden by CORS (the network service answers as Chrome's CORS check would) or unreachable.
+        return publishOutcome(null, rid).then(function (outcome) {
+          if (!outcome) unreachable("fetch", envelope.url, err);
+          throw new TypeError("Failed to fetch");
+        });
+      });
+    }).then(function (r) {
+      publishOutcome(r.headers.get("Attribution-Lab-Outcome"), rid);
+      if (r.headers.get("Attribution-Lab-Error")) throw new TypeError("Failed to fetch");
+      var headers = new Headers();
+      (decode64(r.headers.get("Attribution-Lab-Headers")) || []).forEach(function (h) {
+        try { headers.append(h[0], h[1]); } catch (e) { /* refused by the Fetch API */ }
+      });
+      var finalUrl = r.headers.get("Attribution-Lab-Url") || envelope.url;
+      var text = (r.headers.get("Attribution-Lab-Status") || "").replace(/^\d+\s*/, "");
+      var crossOrigin = new URL(finalUrl).origin !== location.origin;
+      return r.arrayBuffer().then(function (buffer) {
+        var nullBody = [101, 204, 205, 304].indexOf(r.status) >= 0;
+        var opaque = request.mode === "no-cors" && crossOrigin;
+        var response = new Response(nullBody || opaque ? null : buffer,
+          { status: r.status, statusText: text, headers: opaque ? {} : headers });
+        var props = { url: { value: opaque ? "" : finalUrl }, redirected: { value: r.headers.get("Attribution-Lab-Redirected") === "1" } };
+        if (opaque) {
+          // What Chrome gives a no-cors request to another origin: an opaque response.
+          props.type = { value: "opaque" }; props.status = { value: 0 }; props.ok = { value: false };
+          props.statusText = { value: "" };
+        }
+        Object.defineProperties(response, props);
+        return response;
+      });
+    });
+  }
+
+  // The service worker asks which element made an image or script request.
+  function elementFor(url, destination) {
+    var list = destination === "image" ? document.images : destination === "script" ? document.scripts : [];
+    for (var i = 0; i < list.length; i++) {
+      var el = list[i];
+      if (el.hasAttribute("attributionsrc") && el.src === url && !el.__attributionLabFallback) return el;
+    }
+    return null;
+  }
+
+  function answerWorker(data, port) {
+    var tries = 0;
+    function reply() {
+      var el = elementFor(data.url, data.destination);
+      if (!el && document.readyState === "loading" && tries++ < 150) { setTimeout(reply, 30); return; }
+      port.postMessage({
+        eligible: !!el, mechanism: el ? el.tagName.toLowerCase() : "plain",
+        context_origin: topOrigin(), frame_origin: location.origin
+      });
+    }
+    reply();
+  }
+
+  if (sw) {
+    sw.onmessage = function (e) {
+      var data = e.data || {};
+      if (data.type === "attributionlab:which" && e.ports && e.ports[0]) answerWorker(data, e.ports[0]);
+      else if (data.type === EVENT && data.outcome) publish(data.outcome, false);
+    };
+    if (window.isSecureContext && document.documentElement.getAttribute("data-attributionlab-sw") !== "off") {
+      sw.register(SW_URL, { scope: "/" }).catch(function (err) {
+        window.attributionLab && (window.attributionLab.serviceWorkerError = String(err));
+      });
+    }
   }
 
   // <a attributionsrc> and <area attributionsrc>: register, then let the navigation happen.
@@ -209,10 +349,17 @@
     var key = value + "\n" + (value.trim() ? "" : src || "");
     if (el.__attributionLabKey === key) return;
     var urls = parseList(value);
-    if (!urls.length && src) urls = [resolve(src)];
-    if (!urls.length) return;
     el.__attributionLabKey = key;
-    urls.forEach(function (u) { register(tag, u, { eventSourceEligible: true, triggerEligible: true }); });
+    // Under the service worker the element's own request (src) goes out eligible through the
+    // network service; only the listed URLs need background requests.
+    if (!controlled() && src) {
+      // Before the worker controls the page the browser made the src request itself, plain.
+      el.__attributionLabFallback = true;
+      if (!urls.length) urls = [resolve(src)];
+    }
+    urls.forEach(function (u) {
+      register(tag, u, { eventSourceEligible: true, triggerEligible: true, fallback: el.__attributionLabFallback && u === resolve(src) });
+    });
   }
 
   function scanTree(root) {
@@ -232,16 +379,9 @@
     childList: true, subtree: true, attributes: true, attributeFilter: ["attributionsrc", "src"]
   });
 
-  // fetch(url, {attributionReporting: {...}}): the page's request goes out as usual, and the
-  // simulated browser makes the eligible one.
+  // fetch(url, {attributionReporting: {...}}): one request, made eligible by the network service.
   window.fetch = function (input, init) {
-    if (init && init.attributionReporting) {
-      var ar = init.attributionReporting;
-      var url = typeof input === "string" ? input : (input && input.url) || String(input);
-      register("fetch", url, { eventSourceEligible: ar.eventSourceEligible, triggerEligible: ar.triggerEligible });
-      init = Object.assign({}, init);
-      delete init.attributionReporting;
-    }
+    if (init && init.attributionReporting) return eligibleFetch(input, init, init.attributionReporting);
     return origFetch(input, init);
   };
 
@@ -251,18 +391,43 @@
   XMLHttpRequest.prototype.setAttributionReporting = function (options) {
     this.__attributionLab = options || {};
   };
-  XMLHttpRequest.prototype.open = function (method, url) {
+  var xhrSetHeader = XMLHttpRequest.prototype.setRequestHeader;
+  XMLHttpRequest.prototype.open = function (method, url, async) {
     this.__attributionLabUrl = resolve(url);
+    this.__attributionLabMethod = String(method || "GET").toUpperCase();
+    this.__attributionLabAsync = arguments.length < 3 || !!async;
+    this.__attributionLabHeaders = [];
+    this.__attributionLab = null;
     return xhrOpen.apply(this, arguments);
   };
-  XMLHttpRequest.prototype.send = function () {
-    if (this.__attributionLab && this.__attributionLabUrl) {
-      var o = this.__attributionLab;
-      register("xhr", this.__attributionLabUrl, {
-        eventSourceEligible: o.eventSourceEligible, triggerEligible: o.triggerEligible
-      });
-    }
-    return xhrSend.apply(this, arguments);
+  XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+    if (this.__attributionLabHeaders) this.__attributionLabHeaders.push([String(name), String(value)]);
+    return xhrSetHeader.apply(this, arguments);
+  };
+  // An eligible XHR is sent to the network service, which makes the page's request and answers
+  // with its status, headers and body (and no CORS headers where Chrome would have hidden them).
+  XMLHttpRequest.prototype.send = function (body) {
+    if (!this.__attributionLab || !this.__attributionLabUrl) return xhrSend.apply(this, arguments);
+    var xhr = this, o = this.__attributionLab, rid = requestId();
+    var envelope = envelopeFor("xhr", this.__attributionLabUrl, this.__attributionLabMethod,
+      this.__attributionLabHeaders, "cors", o);
+    envelope.body_type_from_request = true;
+    var headers = this.__attributionLabHeaders;
+    xhrOpen.call(this, "POST", networkUrl(envelope, rid), this.__attributionLabAsync);
+    headers.forEach(function (h) {
+      if (/^content-type$/i.test(h[0])) xhrSetHeader.call(xhr, h[0], h[1]);
+    });
+    this.withCredentials = false;
+    var finalUrl = envelope.url;
+    Object.defineProperty(this, "responseURL", { configurable: true, get: function () { return xhr.readyState >= 2 ? finalUrl : ""; } });
+    this.addEventListener("readystatechange", function () {
+      if (xhr.readyState === 2) finalUrl = xhr.getResponseHeader("Attribution-Lab-Url") || finalUrl;
+    });
+    this.addEventListener("loadend", function () {
+      publishOutcome(xhr.readyState === 4 && xhr.status ? xhr.getResponseHeader("Attribution-Lab-Outcome") : null, rid)
+        .then(function (outcome) { if (!outcome && !xhr.status) unreachable("xhr", envelope.url, "network error"); });
+    });
+    return xhrSend.call(this, this.__attributionLabMethod === "GET" || this.__attributionLabMethod === "HEAD" ? null : body);
   };
 
   // The panel: top-level pages only.
@@ -334,6 +499,7 @@
       item.appendChild(line);
     });
     if (outcome.error) item.appendChild(el("div", null, outcome.error));
+    if (outcome.note) item.appendChild(el("div", "al-url", outcome.note));
     item.appendChild(el("div", "al-url", outcome.url || ""));
     list.insertBefore(item, list.firstChild);
     var n = list.querySelectorAll(".al-item").length;

@@ -9,7 +9,8 @@ import pytest
 
 from browser import models
 from browser.http_client import LoopbackTransport
-from browser.registration import Context, RegistrationError, outcome_json, register
+from browser.network import register
+from browser.registration import Context, RegistrationError, outcome_json
 from tests.browser.conftest import source_response, trigger_response
 
 pytestmark = pytest.mark.django_db
