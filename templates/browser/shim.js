@@ -159,7 +159,10 @@
   var SW_URL = "/attributionlab-sw.js";
   var sw = navigator.serviceWorker;
 
-  function controlled() { return !!(sw && sw.controller); }
+  // Whether the worker controls this page, fixed when the page loaded (the worker never claims a
+  // page that loaded without it).
+  var CONTROLLED = !!(sw && sw.controller);
+  function controlled() { return CONTROLLED; }
 
   function requestId() { return Math.random().toString(36).slice(2) + Date.now().toString(36); }
 
@@ -252,23 +255,29 @@
     });
   }
 
-  // The service worker asks which element made an image or script request.
+  // The service worker asks which element made an image or script request. An element with
+  // that URL is looked up; while the parser has not reached it yet (a preloaded request), the
+  // answer waits for it.
   function elementFor(url, destination) {
     var list = destination === "image" ? document.images : destination === "script" ? document.scripts : [];
+    var found = null;
     for (var i = 0; i < list.length; i++) {
       var el = list[i];
-      if (el.hasAttribute("attributionsrc") && el.src === url && !el.__attributionLabFallback) return el;
+      if (el.src !== url) continue;
+      if (el.hasAttribute("attributionsrc") && !el.__attributionLabFallback) return el;
+      found = found || el;
     }
-    return null;
+    return found;
   }
 
   function answerWorker(data, port) {
     var tries = 0;
     function reply() {
       var el = elementFor(data.url, data.destination);
-      if (!el && document.readyState === "loading" && tries++ < 150) { setTimeout(reply, 30); return; }
+      if (!el && document.readyState === "loading" && tries++ < 150) { setTimeout(reply, 20); return; }
+      var eligible = !!(el && el.hasAttribute("attributionsrc") && !el.__attributionLabFallback);
       port.postMessage({
-        eligible: !!el, mechanism: el ? el.tagName.toLowerCase() : "plain",
+        eligible: eligible, mechanism: eligible ? el.tagName.toLowerCase() : "plain",
         context_origin: topOrigin(), frame_origin: location.origin
       });
     }

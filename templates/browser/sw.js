@@ -24,8 +24,9 @@ var LOOPBACK = /^(localhost|(.+\.)?localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 var ASK_TIMEOUT_MS = 8000;
 var NULL_BODY = { 101: 1, 204: 1, 205: 1, 304: 1 };
 
+// Active at once for the next page, but no clients.claim(): a page keeps the controller it was
+// loaded with, so the shim knows for the page's whole life whether its requests come here.
 self.addEventListener("install", function () { self.skipWaiting(); });
-self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
 function ask(clientId, request) {
   return self.clients.get(clientId).then(function (client) {

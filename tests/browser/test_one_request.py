@@ -99,14 +99,16 @@ def _simulated(chromium, site: Foreign, ad: Foreign) -> tuple[dict, dict]:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{site.origin}/page.html")  # the first visit installs the service worker
-    page.wait_for_function("!!navigator.serviceWorker.controller", timeout=15000)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # Before the worker controlled it, the page fell back to separate registration requests
     # (img, script, the listed URL); let them finish before counting.
     page.wait_for_function("window.attributionLab.outcomes.length >= 3", timeout=15000)
     assert "service worker" in page.evaluate("window.attributionLab.outcomes[0].note")
+    assert page.evaluate("navigator.serviceWorker.controller") is None
     ad.clear()
     models.Source.objects.all().delete()
     _run(page, site)
+    assert page.evaluate("!!navigator.serviceWorker.controller")
     page.wait_for_function("window.attributionLab.outcomes.length >= 7", timeout=15000)
     state = page.evaluate(
         """() => ({img: document.getElementById("img").naturalWidth, ran: window.scriptRan,
