@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.HostRoutingMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -162,3 +162,47 @@ def test_chrome149_sends_the_ad_tech_the_same_requests(chromium, chrome149, own_
     context.close()
     native = _received(ad)
     assert _shape(native) == _shape(simulated)
+
+
+NAVIGATE = {"HTTP_SEC_FETCH_MODE": "navigate", "HTTP_SEC_FETCH_DEST": "document"}
+UA_156 = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "bootstrapped"),
+    [
+        ({"HTTP_USER_AGENT": UA_156}, True),
+        ({"HTTP_USER_AGENT": UA_156.replace("156", "149")}, False),  # native ARA: the shim steps aside
+        ({"HTTP_USER_AGENT": UA_156, "HTTP_COOKIE": "attributionlab-sw=1"}, False),
+        ({"HTTP_USER_AGENT": UA_156, "HTTP_SEC_FETCH_MODE": "cors"}, False),
+    ],
+)
+def test_a_first_navigation_to_a_party_page_installs_the_worker_first(client, extra, bootstrapped):
+    response = client.get("/", HTTP_HOST="news.localhost:8000", **(NAVIGATE | extra))
+    assert response.status_code == 200
+    assert ("Starting the simulated browser" in response.content.decode()) is bootstrapped
+
+
+def test_the_workshops_first_shop_visit_makes_the_pixel_request_once(
+    lab_server, settings, chromium, eager_celery
+):
+    from django.core.management import call_command
+
+    from adtech.models import Registration
+
+    call_command("load_demo_data", verbosity=0)
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"http://shop.localhost:{settings.ARA_PORT}/products/tent-2p")
+    page.wait_for_function(
+        "window.attributionLab && window.attributionLab.outcomes.length >= 1", timeout=15000
+    )
+    assert page.evaluate("!!navigator.serviceWorker.controller")  # the bootstrap installed it first
+    outcome = page.evaluate("window.attributionLab.outcomes[0]")
+    assert outcome["mechanism"] == "img" and "note" not in outcome
+    context.close()
+    # The ad tech got the pixel request once, eligible: nothing declined.
+    seen = list(Registration.objects.values_list("kind", "status", "eligible_header"))
+    assert seen == [("trigger", "answered", "event-source, trigger")]
