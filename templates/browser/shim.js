@@ -2,9 +2,23 @@
  * Attribution Lab shim: the page-side half of the simulated browser.
  *
  * Chrome removed the Attribution Reporting API, so current browsers ignore `attributionsrc`.
- * This script notices every registration a page asks for and hands it to the simulated
- * browser at {{ browser_origin }}, which makes the request with Chrome's headers, follows
- * redirects, stores sources, attributes triggers and later sends the reports.
+ * This script and a service worker hand the page's attribution requests to the simulated
+ * browser at {{ browser_origin }}, whose network service makes each request ONCE, as Chrome
+ * did: the page's own request carries Attribution-Reporting-Eligible (and -Support: web),
+ * redirects are followed hop by hop with a registration on every hop, and the real response
+ * comes back to the page (the image shows, the script runs, fetch/XHR resolve).
+ *
+ *   - <img attributionsrc src>, <script attributionsrc src>: the service worker at
+ *     /attributionlab-sw.js on this page's origin asks this script which element made an image
+ *     or script request, and routes eligible ones through {{ browser_origin }}/network. Listed
+ *     attributionsrc URLs get background requests of their own, as in Chrome.
+ *   - fetch(url, {attributionReporting}) and XHR with setAttributionReporting(): this script
+ *     sends them to {{ browser_origin }}/network itself (no worker needed).
+ *   - plain image, script, fetch and XHR requests to another loopback origin go through the
+ *     network service too (no Eligible header): their responses may register a trigger.
+ *   - A page loaded before the worker was installed (a first visit to one's own origin) falls
+ *     back to separate registration requests for its elements, and says so in the panel; the
+ *     demo's own pages install the worker before their first load.
  *
  * In a browser that still ships the API natively (detected through the
  * "attribution-reporting" permissions-policy feature; Chromium kept `attributionSrc` on
@@ -16,8 +30,9 @@
  *   <a attributionsrc[="url url"]> / <area>  click -> navigation source (the navigation still happens,
  *                                               after the registration answered or 2 s passed)
  *   window.open(url, target, "attributionsrc=<percent-encoded url>")  (may repeat; empty = url)
- *   <img attributionsrc>, <script attributionsrc>  empty value = the src URL registers, or a
- *                                               space-separated list of URLs; elements added later too
+ *   <img attributionsrc>, <script attributionsrc>  the src request registers; a space-separated list
+ *                                               of URLs registers too (background requests); elements
+ *                                               added later too
  *   fetch(url, {attributionReporting: {eventSourceEligible, triggerEligible}})
  *   xhr.setAttributionReporting({eventSourceEligible, triggerEligible}) before xhr.send()
  *
@@ -26,19 +41,20 @@
  *   window.addEventListener("attributionlab:registration", (e) => { e.detail ... });
  *
  *   e.detail = {
- *     mechanism: "anchor" | "window-open" | "img" | "script" | "fetch" | "xhr",
+ *     mechanism: "anchor" | "window-open" | "img" | "script" | "fetch" | "xhr" | "plain",
  *     url: "<the registration URL>",
  *     context_origin: "<top-level page origin>", frame_origin: "<origin of the frame that asked>",
  *     eligible: "<the Attribution-Reporting-Eligible value sent>",
  *     hops: [{url, reporting_origin, request_headers, response_status, response_headers,
  *             kind: "source" | "trigger" | "os-source" | "os-trigger" | "none" | "error",
  *             status: "<Chrome's attribution-internals status>", explanation: "<plain words>"}],
- *     error: "<why the chain stopped, or null>",
- *     summary: "<one paragraph for a person>"
+ *     error: "<why the chain stopped or the request could not be made, or null>",
+ *     summary: "<one paragraph for a person>",
+ *     note: "<present when the page fell back to a separate registration request>"
  *   }
  *
  * Registrations made inside cross-origin ad iframes are forwarded to the parent page (by
- * postMessage from a trusted party origin) and dispatched there too, so the publisher's page
+ * postMessage from a party origin or a loopback origin) and dispatched there too, so the publisher's page
  * sees what its ads registered. A small collapsible panel on top-level pages lists every
  * outcome with a link to attribution internals; hide it with
  * <html data-attributionlab-panel="off">. `window.attributionLab.register(mechanism, url,
