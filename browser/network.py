@@ -192,10 +192,23 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
             )
         return registration
 
-    def fail(message: str) -> PageResponse:
+    def fail(message: str, *, url: str = "", recorded: bool = False) -> PageResponse:
+        """The request chain stops; internals list why (as a hop of kind "error")."""
         result.error = message
         if eligible is not None or registration is not None:
-            result.registration = _finish(record(), error=message)
+            found = record()
+            if not recorded:
+                _save_hop(
+                    found,
+                    found.hops.count(),
+                    url or req.url,
+                    {},
+                    None,
+                    kind="error",
+                    status="requestNotMade",
+                    explanation=message,
+                )
+            result.registration = _finish(found, error=message)
         return result
 
     # An eligible request is always shown in internals; a plain one only when it registered.
@@ -235,7 +248,7 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
                         status="requestFailed",
                         explanation=failure,
                     )
-                return fail(failure)
+                return fail(failure, recorded=registration is not None)
             if eligible is not None or _carries_registration(response):
                 _record_hop(record(), index, current, sent, response, ctx, eligible)
             location = response.headers.get("location") if response.is_redirect else None
@@ -254,7 +267,7 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
             target = urljoin(current, location.strip())
             problem = _http_url(target)
             if problem:
-                return fail(f"The redirect chain stops: {problem}")
+                return fail(f"The redirect chain stops: {problem}", url=target)
             if (
                 response.status_code == 303
                 and method != "HEAD"
@@ -263,7 +276,10 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
                 method, body = "GET", b""
                 page_headers = {k: v for k, v in page_headers.items() if k.lower() != "content-type"}
             if (method, target) in seen:
-                return fail(f"Redirect loop: {target} was already requested in this chain, so it stops here.")
+                return fail(
+                    f"Redirect loop: {target} was already requested in this chain, so it stops here.",
+                    url=target,
+                )
             current = target
     return fail(
         f"More than {MAX_REDIRECTS} redirects: Chrome gives up on such a chain, and so does this browser."

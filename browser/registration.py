@@ -214,7 +214,9 @@ def _process_hop(
 
 def _finish(registration: models.Registration, error: str = "") -> models.Registration:
     hops = list(registration.hops.all())
-    parts = [h.explanation for h in hops if h.explanation and h.status != "requestFailed"]
+    parts = [
+        h.explanation for h in hops if h.explanation and h.status not in ("requestFailed", "requestNotMade")
+    ]
     if error:
         parts.append(error)
     registration.error = error

@@ -233,3 +233,10 @@ def test_the_service_worker_is_served_at_every_party_origins_root(client):
         response = client.get("/attributionlab-sw.js", HTTP_HOST=host)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
         assert 'var BROWSER = "http://browser.localhost:8000"' in response.content.decode()
+
+
+def test_a_request_that_was_never_made_is_listed_in_internals_with_the_reason(client, network_stub):
+    network.fetch(_page("http://ads.example/x"), transport=network_stub.transport)
+    other = client.get("/api/internals", HTTP_HOST=BROWSER_HOST).json()["other_registrations"]
+    assert [(h["kind"], h["status"]) for h in other] == [("error", "requestNotMade")]
+    assert "not potentially trustworthy" in other[0]["explanation"]
