@@ -483,6 +483,7 @@
       ".al-shim .al-kind{display:inline-block;padding:0 6px;border-radius:4px;background:#eef2f7;margin-right:4px;font-size:12px}" +
       ".al-shim .al-ok{background:#dff3e4}.al-shim .al-bad{background:#fde2e1}" +
       ".al-shim .al-url{word-break:break-all;color:#555;font-size:12px}" +
+      ".al-shim .al-note{color:#6b4e00;font-size:12px}" +
       ".al-shim .al-foot{padding:6px 12px;border-top:1px solid #e4e7eb}");
     document.head.appendChild(style);
     panel = el("details", "al-shim");
@@ -524,7 +525,7 @@
       item.appendChild(line);
     });
     if (outcome.error) item.appendChild(el("div", null, outcome.error));
-    if (outcome.note) item.appendChild(el("div", "al-url", outcome.note));
+    if (outcome.note) item.appendChild(el("div", "al-note", outcome.note));
     item.appendChild(el("div", "al-url", outcome.url || ""));
     list.insertBefore(item, list.firstChild);
     var n = list.querySelectorAll(".al-item").length;
