@@ -159,10 +159,12 @@ def _hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str
 
 
 def _page_headers(req: PageRequest) -> dict[str, str]:
+    """The headers the page set; an element's Accept is the browser's (Chrome 149's), not the one passed on."""
+    dropped = FORBIDDEN | ({"accept"} if req.destination in ACCEPT else set())
     return {
         k: v
         for k, v in req.headers
-        if k.lower() not in FORBIDDEN and not k.lower().startswith(("sec-", "proxy-"))
+        if k.lower() not in dropped and not k.lower().startswith(("sec-", "proxy-"))
     }
 
 

@@ -86,6 +86,23 @@ def _shape(received: dict[str, list[dict]]) -> dict[str, list[tuple]]:
     }
 
 
+# What else a server sees of a request, compared between Chrome 149 and the simulated browser.
+COMPARED = (
+    "referer",
+    "origin",
+    "sec-fetch-dest",
+    "sec-fetch-mode",
+    "sec-fetch-site",
+    "accept",
+    "content-type",
+    "cookie",
+)
+
+
+def _other_headers(received: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    return {m: [{k: r["headers"].get(k) for k in COMPARED} for r in rs] for m, rs in received.items()}
+
+
 def _run(page, site: Foreign) -> None:
     page.goto(f"{site.origin}/page.html")
     page.click("#fetch")
@@ -162,6 +179,7 @@ def test_chrome149_sends_the_ad_tech_the_same_requests(chromium, chrome149, own_
     context.close()
     native = _received(ad)
     assert _shape(native) == _shape(simulated)
+    assert _other_headers(native) == _other_headers(simulated)
 
 
 NAVIGATE = {"HTTP_SEC_FETCH_MODE": "navigate", "HTTP_SEC_FETCH_DEST": "document"}
