@@ -90,7 +90,12 @@ class RegistrationsView(APIView):
             trigger_eligible=_flag(data.get("trigger_eligible")),
         )
         try:
-            registration = services.register(ctx, url)
+            registration = services.register(
+                ctx,
+                url,
+                referrer=str(data.get("referrer") or ""),
+                user_agent=str(data.get("user_agent") or ""),
+            )
         except RegistrationError as exc:
             return Response(
                 {"error": str(exc), "summary": f"Not registered: {exc}.", "hops": [], "url": url},
@@ -117,7 +122,8 @@ def _limit(request: Request, default: int = 200) -> int:
 
 ENDPOINTS = {
     "registrations": "GET the latest registrations with their hops; POST {mechanism, url, context_origin, "
-    "frame_origin, event_source_eligible, trigger_eligible} to register (the shim does)",
+    "frame_origin, referrer, user_agent, event_source_eligible, trigger_eligible} to make a background "
+    "registration request (the shim does, for listed attributionsrc URLs)",
     "registration-hops": "GET every request/response of every registration; ?kind=source|trigger|none|error",
     "sources": "GET stored sources with all their attributes; ?active=1 for unexpired active ones",
     "reports": "GET reports; ?kind=event-level|aggregatable|event-level-debug|aggregatable-debug|"

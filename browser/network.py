@@ -288,9 +288,23 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
     )
 
 
-def register(ctx: Context, url: str, *, transport: httpx.BaseTransport | None = None) -> models.Registration:
+def register(
+    ctx: Context,
+    url: str,
+    *,
+    referrer: str = "",
+    user_agent: str = "",
+    transport: httpx.BaseTransport | None = None,
+) -> models.Registration:
     """A background registration request (``GET``, keepalive, no page body), recorded hop by hop."""
-    req = PageRequest(url=url, context=ctx, destination="", mode="no-cors", referrer=ctx.context_origin + "/")
+    req = PageRequest(
+        url=url,
+        context=ctx,
+        destination="",
+        mode="no-cors",
+        referrer=referrer or (ctx.frame_origin or ctx.context_origin) + "/",
+        user_agent=user_agent,
+    )
     response = fetch(req, transport=transport)
     assert response.registration is not None  # an eligible request is always recorded
     return response.registration

@@ -143,6 +143,8 @@
       url: resolve(url),
       context_origin: topOrigin(),
       frame_origin: location.origin,
+      referrer: location.href.split("#")[0],
+      user_agent: navigator.userAgent,
       event_source_eligible: !!opts.eventSourceEligible,
       trigger_eligible: !!opts.triggerEligible
     };
