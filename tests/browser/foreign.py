@@ -79,6 +79,8 @@ class Foreign:
                         extra["Attribution-Reporting-Register-Trigger"] = json.dumps(
                             {"event_trigger_data": [{"trigger_data": "2"}]}
                         )
+                    if query.get("to"):
+                        status, extra["Location"] = 302, query["to"]
                     kind = query.get("as")
                     if kind == "img":
                         content, ctype = GIF, "image/gif"

@@ -24,6 +24,7 @@ PAGE = """<!doctype html>
 <script attributionsrc src="{ad}/reg?m=script&amp;as=script&amp;id=12"></script>
 <img id="list" src="{ad}/reg?m=listsrc&amp;as=img&amp;id=13" attributionsrc="{ad}/reg?m=listed&amp;id=14">
 <img id="pixel" src="{ad}/trig?m=pixel&amp;as=img">
+<img id="chain" attributionsrc src="{ad}/reg?m=hop1&amp;id=18&amp;to={ad}/reg%3Fm%3Dhop2%26as%3Dimg%26id%3D19">
 <button id="fetch">fetch</button><button id="xhr">xhr</button>
 <script>
 document.getElementById("fetch").onclick = function () {{
@@ -118,17 +119,18 @@ def _simulated(chromium, site: Foreign, ad: Foreign) -> tuple[dict, dict]:
     page.goto(f"{site.origin}/page.html")  # the first visit installs the service worker
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # Before the worker controlled it, the page fell back to separate registration requests
-    # (img, script, the listed URL); let them finish before counting.
-    page.wait_for_function("window.attributionLab.outcomes.length >= 3", timeout=15000)
+    # (img, script, the listed URL, the chain); let them finish before counting.
+    page.wait_for_function("window.attributionLab.outcomes.length >= 4", timeout=15000)
     assert "service worker" in page.evaluate("window.attributionLab.outcomes[0].note")
     assert page.evaluate("navigator.serviceWorker.controller") is None
     ad.clear()
     models.Source.objects.all().delete()
     _run(page, site)
     assert page.evaluate("!!navigator.serviceWorker.controller")
-    page.wait_for_function("window.attributionLab.outcomes.length >= 7", timeout=15000)
+    page.wait_for_function("window.attributionLab.outcomes.length >= 8", timeout=15000)
     state = page.evaluate(
         """() => ({img: document.getElementById("img").naturalWidth, ran: window.scriptRan,
+                   chain: document.getElementById("chain").naturalWidth,
                    fetch: window.fetchResult, xhr: window.xhrResult,
                    mechanisms: window.attributionLab.outcomes.map(o => o.mechanism).sort()})"""
     )
@@ -141,7 +143,7 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     site, ad = own_servers
     received, state = _simulated(chromium, site, ad)
     assert {m: len(rs) for m, rs in received.items()} == dict.fromkeys(
-        ("img", "script", "listsrc", "listed", "pixel", "fetch", "xhr"), 1
+        ("img", "script", "listsrc", "listed", "pixel", "fetch", "xhr", "hop1", "hop2"), 1
     )
     shape = _shape(received)
     both = ("event-source", "trigger")
@@ -149,11 +151,12 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     assert shape["img"] == [("GET", both, web, "")]
     assert shape["script"] == [("GET", both, web, "")]
     assert shape["listsrc"] == shape["listed"] == [("GET", both, web, "")]
+    assert shape["hop1"] == shape["hop2"] == [("GET", both, web, "")]  # every redirect hop is eligible
     assert shape["pixel"] == [("GET", None, None, "")]  # a plain request: no attribution headers
     assert shape["fetch"] == [("POST", ("event-source",), web, "hello")]
     assert shape["xhr"] == [("POST", ("trigger",), web, "body")]
     # The page got the real responses.
-    assert state["img"] == 1 and state["ran"] == 1
+    assert state["img"] == 1 and state["ran"] == 1 and state["chain"] == 1  # the image at the chain's end
     assert state["fetch"] == [200, "POST", "from-the-ad-tech"]
     assert state["xhr"] == [200, "POST"]
     # What a browser sends besides: the page's user agent and a referrer.
@@ -162,7 +165,7 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     assert fetch["origin"] == site.origin
     # The simulated browser stored the sources, with the engineer's server as reporting origin.
     stored = models.Source.objects.filter(reporting_origin=ad.origin)
-    assert sorted(stored.values_list("source_type", flat=True)) == ["event"] * 5
+    assert sorted(stored.values_list("source_type", flat=True)) == ["event"] * 7  # 2 from the chain's hops
     pixel = models.RegistrationHop.objects.get(registration__mechanism="plain")
     assert pixel.kind == "trigger" and pixel.reporting_origin == ad.origin
 
