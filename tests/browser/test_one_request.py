@@ -223,6 +223,8 @@ def test_the_workshops_first_shop_visit_makes_the_pixel_request_once(
     assert page.evaluate("!!navigator.serviceWorker.controller")  # the bootstrap installed it first
     outcome = page.evaluate("window.attributionLab.outcomes[0]")
     assert outcome["mechanism"] == "img" and "note" not in outcome
+    assert "attributionlab-sw" not in page.url  # the cookie was kept: later pages load directly
+    assert "attributionlab-sw" in {c["name"] for c in context.cookies()}
     context.close()
     # The ad tech got the pixel request once, eligible: nothing declined.
     seen = list(Registration.objects.values_list("kind", "status", "eligible_header"))
