@@ -56,6 +56,7 @@ def send_as_chrome(
     headers: dict[str, str],
     body: bytes = b"",
     eligible: str | None = None,
+    credentials: bool = True,
 ) -> tuple[httpx.Response, dict[str, str]]:
     """Makes one request (one hop) the way Chrome's network service did; returns it and the headers sent.
 
@@ -63,7 +64,8 @@ def send_as_chrome(
     what Chrome adds there (the attribution headers; the profile's cookies) is added once:
     ``Attribution-Reporting-Eligible`` and ``-Support: web`` only when the request is eligible
     (``eligible`` not None; an empty string is the header with no keys). A plain request
-    (``None``) carries neither, as in Chrome, and may still register a trigger.
+    (``None``) carries neither, as in Chrome, and may still register a trigger. ``credentials``
+    is False for a CORS preflight, which never carries cookies.
     """
     sent = {"User-Agent": USER_AGENT, **headers}
     if eligible is not None:

@@ -18,13 +18,11 @@ redirects, an oversized body) come back as an error the page and internals show,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
-from attribution_reporting.sites import InvalidURL, origin_of, site_of
-
-from . import clock, models
+from . import clock, cors, models
 from .http_client import LoopbackTransport, describe_error, make_client, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
@@ -104,39 +102,6 @@ class PageResponse:
         return not self.error
 
 
-def _same_origin(a: str, b: str) -> bool:
-    try:
-        return origin_of(a) == origin_of(b)
-    except InvalidURL:
-        return False
-
-
-def _referer(referrer: str, target: str) -> str | None:
-    """``strict-origin-when-cross-origin``, Chrome's default referrer policy."""
-    if not referrer:
-        return None
-    try:
-        parts = urlsplit(referrer)
-        if parts.scheme == "https" and urlsplit(target).scheme == "http":
-            return None
-        if _same_origin(referrer, target):
-            return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-        return origin_of(referrer) + "/"
-    except (InvalidURL, ValueError):
-        return None
-
-
-def _fetch_site(initiator: str, target: str) -> str:
-    if not initiator:
-        return "none"
-    if _same_origin(initiator, target):
-        return "same-origin"
-    try:
-        return "same-site" if site_of(initiator) == site_of(target) else "cross-site"
-    except InvalidURL:
-        return "cross-site"
-
-
 def _hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str, str]) -> dict[str, str]:
     """What Chrome sent on one hop, besides the attribution headers and cookies."""
     initiator = req.context.frame_origin or req.context.context_origin
@@ -145,16 +110,16 @@ def _hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str
         headers["User-Agent"] = req.user_agent
     if not any(k.lower() == "accept" for k in headers):
         headers["Accept"] = ACCEPT.get(req.destination, "*/*")
-    referer = _referer(req.referrer, url)
+    referer = cors.referer(req.referrer, url)
     if referer:
         headers["Referer"] = referer
     if initiator and (
-        (req.mode == "cors" and not _same_origin(initiator, url)) or method not in ("GET", "HEAD")
+        (req.mode == "cors" and not cors.same_origin(initiator, url)) or method not in ("GET", "HEAD")
     ):
         headers["Origin"] = initiator
     headers["Sec-Fetch-Dest"] = req.destination or "empty"
     headers["Sec-Fetch-Mode"] = req.mode
-    headers["Sec-Fetch-Site"] = _fetch_site(initiator, url)
+    headers["Sec-Fetch-Site"] = cors.fetch_site(initiator, url)
     return headers
 
 
@@ -233,7 +198,30 @@ def fetch(req: PageRequest, *, transport: httpx.BaseTransport | None = None) -> 
         for index in range(MAX_REDIRECTS + 1):
             seen.add((method, current))
             headers = _hop_headers(req, current, method, page_headers)
+            initiator = ctx.frame_origin or ctx.context_origin
+            unsafe = cors.unsafe_headers(page_headers)
             try:
+                if (
+                    req.mode == "cors"
+                    and not cors.same_origin(initiator, current)
+                    and (method not in ("GET", "HEAD", "POST") or unsafe)
+                ):
+                    refused = cors.preflight(
+                        transport,
+                        client,
+                        current,
+                        method,
+                        unsafe,
+                        initiator=initiator,
+                        referrer=req.referrer,
+                        user_agent=req.user_agent,
+                    )
+                    if refused:
+                        return fail(
+                            f"The request to {current} was not made: {refused}. The page gets a network error, "
+                            "as in Chrome, and nothing was registered.",
+                            url=current,
+                        )
                 response, sent = send_as_chrome(
                     transport, client, method, current, headers=headers, body=body, eligible=eligible
                 )

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import network, origins, selectors, services
+from . import cors, network, origins, selectors, services
 from .api import run_action
 
 
@@ -92,15 +92,6 @@ def _cors(response: HttpResponse, origin: str | None, *, allow: bool = True) -> 
     return response
 
 
-def _page_cors_blocked(page: network.PageRequest, result: network.PageResponse) -> bool:
-    """Whether Chrome would hide this response from the page (a cross-origin CORS-mode request)."""
-    initiator = page.context.frame_origin or page.context.context_origin
-    if page.mode != "cors" or not initiator or network._same_origin(initiator, result.url):
-        return False
-    allowed = {v for k, v in result.headers if k.lower() == "access-control-allow-origin"}
-    return not ({"*", initiator} & allowed)
-
-
 @csrf_exempt
 def network_fetch(request: HttpRequest) -> HttpResponse:
     """``POST /network?r=<request as JSON>`` with the page's body: the page's request, made once.
@@ -171,7 +162,14 @@ def network_fetch(request: HttpRequest) -> HttpResponse:
         )
     if outcome:
         response["Attribution-Lab-Outcome"] = _b64json(outcome)
-    return _cors(response, origin, allow=result.error != "" or not _page_cors_blocked(page, result))
+    return _cors(
+        response,
+        origin,
+        allow=result.error != ""
+        or not cors.hidden_from_page(
+            page.mode, page.context.frame_origin or page.context.context_origin, result.url, result.headers
+        ),
+    )
 
 
 @require_GET

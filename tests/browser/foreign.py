@@ -108,6 +108,17 @@ class Foreign:
             do_GET = do_POST = do_HEAD = do_PUT = _answer
 
             def do_OPTIONS(self) -> None:
+                parts = urlsplit(self.path)
+                with foreign.lock:
+                    foreign.log.append(
+                        {
+                            "method": "OPTIONS",
+                            "path": parts.path,
+                            "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": "",
+                        }
+                    )
                 self.send_response(204)
                 self.send_header("Access-Control-Allow-Origin", "*")
                 self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT")

@@ -56,9 +56,13 @@ def test_each_hop_registers_and_the_final_response_goes_to_the_page(network_stub
 
 
 def test_the_pages_method_headers_and_body_are_sent_and_a_302_turns_a_post_into_a_get(network_stub):
-    hop = httpx.Response(302, headers={"Location": f"{AD}/done"})
-    network_stub.add(f"{AD}/post", hop)
-    network_stub.add(f"{AD}/done", trigger_response())
+    allow = {"Access-Control-Allow-Origin": NEWS, "Access-Control-Allow-Headers": "*"}
+
+    def answer(response: httpx.Response):
+        return lambda r: httpx.Response(204, headers=allow) if r.method == "OPTIONS" else response
+
+    network_stub.add(f"{AD}/post", answer(httpx.Response(302, headers={"Location": f"{AD}/done"})))
+    network_stub.add(f"{AD}/done", answer(trigger_response()))
     page = _page(
         f"{AD}/post",
         mechanism="fetch",
@@ -69,7 +73,12 @@ def test_the_pages_method_headers_and_body_are_sent_and_a_302_turns_a_post_into_
         mode="cors",
     )
     result = network.fetch(page, transport=network_stub.transport)
-    first, second = network_stub.requests
+    preflights = [r for r in network_stub.requests if r.method == "OPTIONS"]
+    assert [p.headers["Access-Control-Request-Headers"] for p in preflights] == [
+        "content-type,x-mine",
+        "x-mine",
+    ]
+    first, second = [r for r in network_stub.requests if r.method != "OPTIONS"]
     assert (first.method, first.content, first.headers["X-Mine"]) == ("POST", b'{"a": 1}', "1")
     assert first.headers["Attribution-Reporting-Eligible"] == "trigger"
     assert first.headers["Origin"] == NEWS and "cookie" not in first.headers  # the page cannot set it
@@ -240,3 +249,26 @@ def test_a_request_that_was_never_made_is_listed_in_internals_with_the_reason(cl
     other = client.get("/api/internals", HTTP_HOST=BROWSER_HOST).json()["other_registrations"]
     assert [(h["kind"], h["status"]) for h in other] == [("error", "requestNotMade")]
     assert "not potentially trustworthy" in other[0]["explanation"]
+
+
+def test_a_refused_cors_preflight_stops_the_request_as_in_chrome(network_stub):
+    network_stub.add(
+        f"{AD}/json", lambda r: httpx.Response(204) if r.method == "OPTIONS" else source_response(SHOP)
+    )
+    page = _page(
+        f"{AD}/json",
+        mechanism="fetch",
+        ctx={"event_source_eligible": True},
+        method="PUT",
+        headers=(("Content-Type", "application/json"),),
+        body=b"{}",
+        mode="cors",
+    )
+    result = network.fetch(page, transport=network_stub.transport)
+    assert [r.method for r in network_stub.requests] == ["OPTIONS"]  # no ACAO: the PUT is never made
+    preflight = network_stub.requests[0]
+    assert preflight.headers["Access-Control-Request-Method"] == "PUT"
+    assert preflight.headers["Access-Control-Request-Headers"] == "content-type"
+    assert "attribution-reporting-eligible" not in preflight.headers
+    assert "Access-Control-Allow-Origin (none)" in result.error
+    assert models.Source.objects.count() == 0

@@ -25,13 +25,19 @@ PAGE = """<!doctype html>
 <img id="list" src="{ad}/reg?m=listsrc&amp;as=img&amp;id=13" attributionsrc="{ad}/reg?m=listed&amp;id=14">
 <img id="pixel" src="{ad}/trig?m=pixel&amp;as=img">
 <img id="chain" attributionsrc src="{ad}/reg?m=hop1&amp;id=18&amp;to={ad}/reg%3Fm%3Dhop2%26as%3Dimg%26id%3D19">
-<button id="fetch">fetch</button><button id="xhr">xhr</button>
+<button id="fetch">fetch</button><button id="xhr">xhr</button><button id="json">json</button>
 <script>
 document.getElementById("fetch").onclick = function () {{
   fetch("{ad}/reg?m=fetch&id=16", {{method: "POST", body: "hello", headers: {{"Content-Type": "text/plain"}},
     attributionReporting: {{eventSourceEligible: true, triggerEligible: false}}}})
     .then(function (r) {{ return r.json().then(function (j) {{
       window.fetchResult = [r.status, j.method, r.headers.get("X-Answer")]; }}); }});
+}};
+document.getElementById("json").onclick = function () {{
+  fetch("{ad}/reg?m=json&id=20", {{method: "PUT", body: '{{"a": 1}}',
+    headers: {{"Content-Type": "application/json", "X-Mine": "1"}},
+    attributionReporting: {{eventSourceEligible: true, triggerEligible: false}}}})
+    .then(function (r) {{ window.jsonResult = r.status; }});
 }};
 document.getElementById("xhr").onclick = function () {{
   var x = new XMLHttpRequest();
@@ -108,7 +114,8 @@ def _run(page, site: Foreign) -> None:
     page.goto(f"{site.origin}/page.html")
     page.click("#fetch")
     page.click("#xhr")
-    page.wait_for_function("window.fetchResult && window.xhrResult", timeout=15000)
+    page.click("#json")
+    page.wait_for_function("window.fetchResult && window.xhrResult && window.jsonResult", timeout=15000)
 
 
 def _simulated(chromium, site: Foreign, ad: Foreign) -> tuple[dict, dict]:
@@ -127,7 +134,7 @@ def _simulated(chromium, site: Foreign, ad: Foreign) -> tuple[dict, dict]:
     models.Source.objects.all().delete()
     _run(page, site)
     assert page.evaluate("!!navigator.serviceWorker.controller")
-    page.wait_for_function("window.attributionLab.outcomes.length >= 8", timeout=15000)
+    page.wait_for_function("window.attributionLab.outcomes.length >= 9", timeout=15000)
     state = page.evaluate(
         """() => ({img: document.getElementById("img").naturalWidth, ran: window.scriptRan,
                    chain: document.getElementById("chain").naturalWidth,
@@ -144,7 +151,7 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     received, state = _simulated(chromium, site, ad)
     assert {m: len(rs) for m, rs in received.items()} == dict.fromkeys(
         ("img", "script", "listsrc", "listed", "pixel", "fetch", "xhr", "hop1", "hop2"), 1
-    )
+    ) | {"json": 2}
     shape = _shape(received)
     both = ("event-source", "trigger")
     web = ("web",)
@@ -155,6 +162,11 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     assert shape["pixel"] == [("GET", None, None, "")]  # a plain request: no attribution headers
     assert shape["fetch"] == [("POST", ("event-source",), web, "hello")]
     assert shape["xhr"] == [("POST", ("trigger",), web, "body")]
+    # A non-simple CORS request: Chrome's preflight first (no attribution headers), then the request.
+    assert shape["json"] == [("OPTIONS", None, None, ""), ("PUT", ("event-source",), web, '{"a": 1}')]
+    preflight = received["json"][0]["headers"]
+    assert preflight["access-control-request-method"] == "PUT"
+    assert preflight["access-control-request-headers"] == "content-type,x-mine"
     # The page got the real responses.
     assert state["img"] == 1 and state["ran"] == 1 and state["chain"] == 1  # the image at the chain's end
     assert state["fetch"] == [200, "POST", "from-the-ad-tech"]
@@ -165,7 +177,7 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     assert fetch["origin"] == site.origin
     # The simulated browser stored the sources, with the engineer's server as reporting origin.
     stored = models.Source.objects.filter(reporting_origin=ad.origin)
-    assert sorted(stored.values_list("source_type", flat=True)) == ["event"] * 7  # 2 from the chain's hops
+    assert sorted(stored.values_list("source_type", flat=True)) == ["event"] * 8  # 2 from the chain's hops
     pixel = models.RegistrationHop.objects.get(registration__mechanism="plain")
     assert pixel.kind == "trigger" and pixel.reporting_origin == ad.origin
 
