@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 
 from attribution_reporting import reports as R
 
-from . import selectors, services
+from . import origins, selectors, services
 from .registration import NAVIGATION_MECHANISMS, NAVIGATION_ONLY, RegistrationError
 
 
@@ -40,21 +39,22 @@ class PlainTextJSONParser(BaseParser):
             raise ParseError(f"the body is not JSON: {exc}") from None
 
 
-def party_origins() -> list[str]:
-    from config.hosts import party
-
-    return [*settings.CORS_ALLOWED_ORIGINS, party("browser").origin]
-
-
 def browser_origin() -> str:
     from config.hosts import party
 
     return party("browser").origin
 
 
-def _origin_refused(request: Request, allowed: list[str]) -> Response | None:
+def _origin_refused(request: Request, allowed: list[str] | None = None) -> Response | None:
+    """A 403 for a page origin that may not use this endpoint (None: every page origin may)."""
     origin = request.headers.get("Origin")
-    if origin is None or origin in allowed:
+    if origin is None:
+        return None
+    if allowed is None:
+        if origins.is_allowed_page_origin(origin):
+            return None
+        allowed = [*origins.listed_origins(), "any loopback origin"]
+    elif origin in allowed:
         return None
     return Response(
         {"error": f"requests from {origin} are not accepted here; allowed origins: {', '.join(allowed)}"},
@@ -73,7 +73,7 @@ class RegistrationsView(APIView):
         return Response(selectors.registrations(limit=_limit(request)))
 
     def post(self, request: Request) -> Response:
-        refused = _origin_refused(request, party_origins())
+        refused = _origin_refused(request)
         if refused:
             return refused
         data = request.data if isinstance(request.data, dict) else {}
@@ -102,7 +102,12 @@ class RegistrationsView(APIView):
             trigger_eligible=_flag(data.get("trigger_eligible")),
         )
         try:
-            registration = services.register(ctx, url)
+            registration = services.register(
+                ctx,
+                url,
+                referrer=str(data.get("referrer") or ""),
+                user_agent=str(data.get("user_agent") or ""),
+            )
         except RegistrationError as exc:
             return Response(
                 {"error": str(exc), "summary": f"Not registered: {exc}.", "hops": [], "url": url},
@@ -129,8 +134,9 @@ def _limit(request: Request, default: int = 200) -> int:
 
 ENDPOINTS = {
     "registrations": "GET the latest registrations with their hops; POST {mechanism, url, context_origin, "
-    "frame_origin, event_source_eligible, trigger_eligible} to register (the shim does); navigation sources "
-    "only come from a user-activated navigation through /navigate, never from this endpoint",
+    "frame_origin, referrer, user_agent, event_source_eligible, trigger_eligible} to make a background "
+    "registration request (the shim does, for listed attributionsrc URLs); navigation sources only come "
+    "from a user-activated navigation through /navigate, never from this endpoint",
     "navigations/<token>": "GET how the source registrations of one navigation through /navigate went "
     "(the shim asks, for the page that stays open)",
     "registration-hops": "GET every request/response of every registration; ?kind=source|trigger|none|error",

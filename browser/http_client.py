@@ -106,6 +106,36 @@ def send(
     return Exchange(request_headers, response, outcomes)
 
 
+def send_as_chrome(
+    transport: httpx.BaseTransport,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: bytes = b"",
+    eligible: str | None = None,
+    jar: CookieJar | None = None,
+    top_level_site: str = "",
+) -> Exchange:
+    """One hop of a request the simulated browser makes on a page's behalf, as Chrome made it.
+
+    ``headers`` are what the page and Chrome's fetch layer put on it (Referer, Origin,
+    ``Sec-Fetch-*``, Accept); :func:`send` adds the attribution headers and, with ``jar``
+    (credentials "include", or "same-origin" to the page's own origin), the profile's cookies.
+    A CORS preflight passes no jar: it never carries cookies.
+    """
+    return send(
+        transport,
+        method,
+        url,
+        eligible=eligible,
+        jar=jar,
+        top_level_site=top_level_site,
+        headers={"User-Agent": USER_AGENT, **headers},
+        content=body or None,
+    )
+
+
 def describe_error(exc: Exception, url: str, *, consequence: str = "Nothing was registered.") -> str:
     """A sentence a person understands for a failed request, then what it means."""
     if isinstance(exc, httpx.TimeoutException):

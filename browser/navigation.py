@@ -38,7 +38,8 @@ from django.db import close_old_connections, connection, transaction
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
 from . import clock, cookies, models
-from .registration import NAVIGATION_MECHANISMS, Context, RegistrationError, check_context, register
+from .network import register
+from .registration import NAVIGATION_MECHANISMS, Context, RegistrationError, check_context
 
 log = logging.getLogger("browser.navigation")
 

@@ -1,11 +1,9 @@
-"""Registration requests as Chrome made them: eligibility headers, redirects hop by hop.
+"""Registrations as Chrome recorded them: the context, the eligibility, every hop and its outcome.
 
-The page (through the shim) says *which* element or API asked for a registration and *which*
-URL; this module makes the request itself, with the ``Attribution-Reporting-Eligible`` value
-Chrome sent for that mechanism and ``Attribution-Reporting-Support: web``, follows redirects
-one hop at a time (each hop's response is its own registration, with its own reporting
-origin) and records everything it saw, so attribution internals can show it and the page can
-explain it. Network failures, bad URLs and redirect loops are recorded, never raised.
+:mod:`browser.network` makes the requests (the page's own, background ones, navigations);
+this module says which ``Attribution-Reporting-Eligible`` value Chrome sent for a mechanism,
+feeds each hop's response to the engine and records what it saw, so attribution internals
+can show it and the page can explain it.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urljoin
 
 import httpx
 from django.db import transaction
@@ -23,7 +20,7 @@ from django.db import transaction
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
 from . import attribution, clock, cookies, delivery, models, navigation_wait
-from .http_client import Exchange, LoopbackTransport, describe_error, send
+from .http_client import Exchange
 
 log = logging.getLogger("browser.registration")
 
@@ -32,7 +29,10 @@ MAX_REDIRECTS = 20
 NAVIGATION_MECHANISMS = ("anchor", "window-open")
 EVENT_MECHANISMS = ("img", "script")
 FLAG_MECHANISMS = ("fetch", "xhr")
-MECHANISMS = NAVIGATION_MECHANISMS + EVENT_MECHANISMS + FLAG_MECHANISMS + ("manual",)
+# "plain": a request without attributionsrc or attributionReporting, which carried no
+# Eligible header and could still register a trigger (Chrome's compatibility waiver).
+PLAIN = "plain"
+MECHANISMS = NAVIGATION_MECHANISMS + EVENT_MECHANISMS + FLAG_MECHANISMS + ("manual", PLAIN)
 
 MECHANISM_LABELS = {
     "anchor": "<a attributionsrc> click",
@@ -42,7 +42,15 @@ MECHANISM_LABELS = {
     "fetch": "fetch(..., {attributionReporting})",
     "xhr": "XMLHttpRequest.setAttributionReporting()",
     "manual": "request from attribution internals",
+    "plain": "plain request (no attributionsrc): trigger-eligible by default",
 }
+
+REGISTRATION_HEADERS = (
+    "attribution-reporting-register-source",
+    "attribution-reporting-register-trigger",
+    "attribution-reporting-register-os-source",
+    "attribution-reporting-register-os-trigger",
+)
 
 # Response headers worth showing: the registration headers and what explains the response.
 SHOWN_RESPONSE_HEADERS = (
@@ -78,8 +86,10 @@ class Context:
     def top_level_site(self) -> str:
         return site_of(self.context_origin)
 
-    def eligible(self) -> str:
-        """The ``Attribution-Reporting-Eligible`` value Chrome sent for this mechanism."""
+    def eligible(self) -> str | None:
+        """The ``Attribution-Reporting-Eligible`` value Chrome sent for this mechanism (None: no header)."""
+        if self.mechanism == PLAIN:
+            return None
         if self.mechanism in NAVIGATION_MECHANISMS:
             return "navigation-source"
         if self.mechanism in EVENT_MECHANISMS:
@@ -131,88 +141,6 @@ NAVIGATION_ONLY = (
 )
 
 
-def register(
-    ctx: Context,
-    url: str,
-    *,
-    transport: httpx.BaseTransport | None = None,
-    registration: models.Registration | None = None,
-) -> models.Registration:
-    """Makes the registration request chain for ``url`` and records every hop.
-
-    Navigation sources only come with ``registration``: a row :mod:`browser.navigation`
-    created for a user-activated navigation it saw.
-    """
-    check_context(ctx)
-    if ctx.mechanism in NAVIGATION_MECHANISMS and registration is None:
-        raise RegistrationError(NAVIGATION_ONLY)
-    eligible = ctx.eligible()
-    if registration is None:
-        registration = models.Registration.objects.create(
-            time_ms=clock.now_ms(),
-            mechanism=ctx.mechanism,
-            url=url,
-            context_origin=ctx.context_origin,
-            frame_origin=ctx.frame_origin,
-            eligible=eligible,
-            profile=ctx.profile,
-        )
-    problem = _http_url(url)
-    if problem:
-        return _finish(registration, error=problem)
-    seen: set[str] = set()
-    current = url
-    transport = transport or LoopbackTransport()
-    jar = cookies.ProfileJar(ctx.profile)
-    top_level_site = ctx.top_level_site()
-    for index in range(MAX_REDIRECTS + 1):
-        seen.add(current)
-        try:
-            # Each hop goes straight to the transport (no client redirect handling, which would
-            # reject some Location values before this code could record the response).
-            exchange = send(
-                transport,
-                "GET",
-                current,
-                eligible=eligible,
-                jar=jar,
-                top_level_site=top_level_site,
-                headers={"Referer": ctx.context_origin + "/"},
-            )
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            failure = describe_error(exc, current)
-            _save_hop(
-                registration,
-                index,
-                current,
-                {"Attribution-Reporting-Eligible": eligible, "Attribution-Reporting-Support": "web"},
-                None,
-                kind="error",
-                status="requestFailed",
-                explanation=failure,
-            )
-            return _finish(registration, error=failure)
-        response = exchange.response
-        _record_hop(registration, index, current, exchange, ctx, eligible)
-        location = response.headers.get("location") if response.is_redirect else None
-        if not location:
-            return _finish(registration)
-        target = urljoin(current, location.strip())
-        problem = _http_url(target)
-        if problem:
-            return _finish(registration, error=f"The redirect chain stops: {problem}")
-        if target in seen:
-            return _finish(
-                registration,
-                error=f"Redirect loop: {target} was already requested in this chain, so it stops here.",
-            )
-        current = target
-    return _finish(
-        registration,
-        error=f"More than {MAX_REDIRECTS} redirects: Chrome gives up on such a chain, and so does this browser.",
-    )
-
-
 def _shown_headers(response: httpx.Response) -> dict[str, str]:
     return {
         name: ", ".join(response.headers.get_list(name)) if name == "set-cookie" else response.headers[name]
@@ -256,7 +184,7 @@ def _record_hop(
     url: str,
     exchange: Exchange,
     ctx: Context,
-    eligible: str,
+    eligible: str | None,
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
     response = exchange.response
@@ -284,7 +212,7 @@ def _process_hop(
     url: str,
     response: httpx.Response,
     ctx: Context,
-    eligible: str,
+    eligible: str | None,
     navigation_id: str | None = None,
     set_cookies: list[dict] | None = None,
 ) -> None:
@@ -316,7 +244,9 @@ def _process_hop(
 
 def _finish(registration: models.Registration, error: str = "") -> models.Registration:
     hops = list(registration.hops.all())
-    parts = [h.explanation for h in hops if h.explanation and h.status != "requestFailed"]
+    parts = [
+        h.explanation for h in hops if h.explanation and h.status not in ("requestFailed", "requestNotMade")
+    ]
     if error:
         parts.append(error)
     registration.error = error

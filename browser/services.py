@@ -6,21 +6,36 @@ Views and other apps call these; the work itself lives in :mod:`browser.registra
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import httpx
-from django.db import transaction
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
 
 from attribution_reporting import reports as R
 
 from . import clock, cookies, delivery, models, selectors, storage
-from .registration import Context, RegistrationError, outcome_json, register
+from .network import PageRequest, PageResponse, fetch, register
+from .registration import (
+    NAVIGATION_MECHANISMS,
+    NAVIGATION_ONLY,
+    Context,
+    RegistrationError,
+    check_context,
+    outcome_json,
+)
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
 __all__ = [
     "Context",
+    "PageRequest",
+    "PageResponse",
+    "fetch_for_page",
+    "page_outcome",
+    "page_request",
     "RegistrationError",
     "advance_clock",
     "clear_all_data",
@@ -32,6 +47,92 @@ __all__ = [
     "set_debug_mode",
     "set_third_party_cookies",
 ]
+
+
+OUTCOME_TTL_S = 300
+
+
+def _text(data: dict, key: str, default: str = "") -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise RegistrationError(f'"{key}" must be a string')
+    return value
+
+
+def page_request(envelope: str, body: bytes, content_type: str = "") -> PageRequest:
+    """Parses what the service worker or the shim says about the page's request (JSON) into one.
+
+    ``content_type`` is the Content-Type the body came with: an XHR's body sets its own
+    (``body_type_from_request``), which is then the page request's when the page set none.
+    """
+    try:
+        data = json.loads(envelope or "null")
+    except ValueError as exc:
+        raise RegistrationError(f"the request description (r=) is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise RegistrationError('describe the page\'s request as a JSON object in "r", e.g. {"url": ...}')
+    url = _text(data, "url")
+    if not url:
+        raise RegistrationError('give the URL of the page\'s request as "url"')
+    headers = data.get("headers") or []
+    if not isinstance(headers, list) or not all(
+        isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in headers
+    ):
+        raise RegistrationError('"headers" must be a list of [name, value] pairs of strings')
+    ctx = Context(
+        mechanism=_text(data, "mechanism", "plain") or "plain",
+        context_origin=_text(data, "context_origin"),
+        frame_origin=_text(data, "frame_origin"),
+        event_source_eligible=data.get("event_source_eligible") is True,
+        trigger_eligible=data.get("trigger_eligible") is True,
+    )
+    check_context(ctx)
+    if ctx.mechanism in NAVIGATION_MECHANISMS:
+        raise RegistrationError(NAVIGATION_ONLY)
+    mode = _text(data, "mode", "no-cors") or "no-cors"
+    credentials = _text(data, "credentials") or ("same-origin" if mode == "cors" else "include")
+    if credentials not in ("omit", "same-origin", "include"):
+        raise RegistrationError('"credentials" must be "omit", "same-origin" or "include"')
+    if (
+        data.get("body_type_from_request") is True
+        and body
+        and content_type
+        and not any(k.lower() == "content-type" for k, _ in headers)
+    ):
+        headers = [*headers, ["Content-Type", content_type]]
+    return PageRequest(
+        url=url,
+        context=ctx,
+        method=_text(data, "method", "GET").upper() or "GET",
+        headers=tuple((k, v) for k, v in headers),
+        body=body,
+        destination=_text(data, "destination"),
+        mode=mode,
+        referrer=_text(data, "referrer"),
+        user_agent=_text(data, "user_agent"),
+        credentials=credentials,
+    )
+
+
+def fetch_for_page(
+    page: PageRequest, *, rid: str = "", transport: httpx.BaseTransport | None = None
+) -> PageResponse:
+    """Makes the page's request; keeps what it registered under the page's request id for a while."""
+    try:
+        result = fetch(page, transport=transport)
+    except DatabaseError as exc:
+        return PageResponse(
+            url=page.url, error=f"The simulated browser's storage is busy ({exc}); try again."
+        )
+    if rid and result.registration is not None:
+        cache.set(f"browser:outcome:{rid[:64]}", outcome_json(result.registration), OUTCOME_TTL_S)
+    return result
+
+
+def page_outcome(rid: str) -> dict | None:
+    return cache.get(f"browser:outcome:{rid[:64]}")
 
 
 @dataclass

@@ -9,6 +9,10 @@ urlpatterns = [
     path("shim.js", views.shim, name="shim"),
     path("navigate", views.navigate, name="browser-navigate"),
     path("actions/<slug:name>", views.action, name="browser-action"),
+    # The network service: the page's own eligible (or plain) request, made once.
+    path("network", views.network_fetch, name="browser-network"),
+    path("network/outcome/<str:rid>", views.network_outcome, name="browser-network-outcome"),
+    path("sw.js", views.service_worker, name="browser-sw"),
     # JSON API (Django REST framework).
     path("api/", api.RootView.as_view(), name="browser-api-root"),
     path("api/clock", api.StateView.as_view(), name="browser-api-clock"),

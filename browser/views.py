@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import navigation, selectors
+from . import cors, navigation, network, origins, selectors, services
 from .api import run_action
 from .registration import RegistrationError
 
@@ -89,4 +93,136 @@ def navigate(request: HttpRequest) -> HttpResponse:
     navigation.launch(ids)
     response = HttpResponseRedirect(nav.href)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- The network service's HTTP face -------------------------------------------------------
+
+_DROPPED = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-encoding",  # httpx has decoded the body already
+    "content-length",
+    "set-cookie",  # the page never sees these; the simulated browser's profile keeps cookies
+    "trailer",
+    "upgrade",
+}
+
+
+def _b64json(value: object) -> str:
+    return base64.b64encode(json.dumps(value).encode()).decode("ascii")
+
+
+def _cors(response: HttpResponse, origin: str | None, *, allow: bool = True) -> HttpResponse:
+    if origin and allow:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = "*"
+    response["Vary"] = "Origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+def network_fetch(request: HttpRequest) -> HttpResponse:
+    """``POST /network?r=<request as JSON>`` with the page's body: the page's request, made once.
+
+    Called by the service worker on the page's origin and by the shim (fetch, XHR). Answers
+    with the final response itself: its status, headers and body, so an XHR made to this URL
+    behaves as the page's own; what the chain registered is in ``Attribution-Lab-Outcome``
+    (base64 JSON) and, by the page's request id, at ``/network/outcome/<rid>``. A request
+    that could not be made is a 502 with ``Attribution-Lab-Error``; a CORS-mode request whose
+    response Chrome would hide from the page is answered without CORS headers, so the page's
+    own fetch or XHR fails as it did in Chrome.
+    """
+    origin = request.headers.get("Origin")
+    if origin and not origins.is_allowed_page_origin(origin):
+        return _cors(
+            HttpResponse(
+                f"Requests from {origin} are not accepted by the simulated browser (only its parties, loopback "
+                "origins and ARA_BROWSER_ALLOWED_ORIGINS).\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            ),
+            None,
+        )
+    if request.method == "OPTIONS":
+        response = _cors(HttpResponse(status=204), origin)
+        response["Access-Control-Allow-Methods"] = "POST"
+        response["Access-Control-Allow-Headers"] = "*"
+        response["Access-Control-Max-Age"] = "600"
+        return response
+    if request.method != "POST":
+        return _cors(
+            HttpResponse("POST the page's request here.\n", status=405, content_type="text/plain"), origin
+        )
+    try:
+        page = services.page_request(
+            request.GET.get("r", ""), request.body, request.headers.get("Content-Type", "")
+        )
+    except RequestDataTooBig:
+        message = (
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; the simulated "
+            f"browser forwards at most {network.MAX_BODY_BYTES:,}, so the request was not made."
+        )
+        response = _cors(HttpResponse(message, status=413, content_type="text/plain; charset=utf-8"), origin)
+        response["Attribution-Lab-Error"] = _b64json(message)
+        return response
+    except services.RegistrationError as exc:
+        response = _cors(
+            HttpResponse(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8"), origin
+        )
+        response["Attribution-Lab-Error"] = _b64json(str(exc))
+        return response
+    result = services.fetch_for_page(page, rid=request.GET.get("rid", ""))
+    outcome = services.outcome_json(result.registration) if result.registration else None
+    if result.error:
+        response = HttpResponse(result.error, status=502, content_type="text/plain; charset=utf-8")
+        response["Attribution-Lab-Error"] = _b64json(result.error)
+    else:
+        response = HttpResponse(result.body, status=result.status)
+        del response["Content-Type"]
+        for name, value in result.headers:
+            if name.lower() not in _DROPPED and not name.lower().startswith("access-control-"):
+                response[name] = value
+        response["Attribution-Lab-Status"] = f"{result.status} {result.reason}".strip()
+        response["Attribution-Lab-Url"] = result.url
+        response["Attribution-Lab-Redirected"] = "1" if result.redirected else "0"
+        response["Attribution-Lab-Headers"] = _b64json(
+            [[k, v] for k, v in result.headers if k.lower() not in _DROPPED]
+        )
+    if outcome:
+        response["Attribution-Lab-Outcome"] = _b64json(outcome)
+    return _cors(
+        response,
+        origin,
+        allow=result.error != ""
+        or not cors.hidden_from_page(
+            page.mode, page.context.frame_origin or page.context.context_origin, result.url, result.headers
+        ),
+    )
+
+
+@require_GET
+def network_outcome(request: HttpRequest, rid: str) -> HttpResponse:
+    """What a page request (by the page's request id) registered, for a page whose request failed."""
+    origin = request.headers.get("Origin")
+    allowed = not origin or origins.is_allowed_page_origin(origin)
+    found = services.page_outcome(rid) if allowed else None
+    return _cors(JsonResponse({"rid": rid, "outcome": found}), origin, allow=allowed)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker that routes a page's eligible requests through the network service.
+
+    Served here (for ``importScripts`` from an origin of one's own) and, by every party, at
+    ``/attributionlab-sw.js`` on its own origin: a worker controls only its own origin's pages.
+    """
+    from config.hosts import party
+
+    context = {"browser_origin": party("browser").origin}
+    response = render(request, "browser/sw.js", context, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.HostRoutingMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,7 +116,7 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # CORS: the shim on the publisher and advertiser pages calls the simulated browser's API;
 # ad pages on the ad tech host do too. Exactly those origins, only the browser's /api/.
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/api/.*$"  # the network service (/network) answers CORS itself
 CORS_ALLOW_CREDENTIALS = False
 
 
@@ -126,7 +127,15 @@ def _party_origins() -> list[str]:
     ]
 
 
-CORS_ALLOWED_ORIGINS = _party_origins()
+# Pages of one's own may load the shim too: any loopback origin (the pattern below), and the
+# origins listed in ARA_BROWSER_ALLOWED_ORIGINS (comma-separated, e.g. "https://dev.example:8443").
+ARA_BROWSER_ALLOWED_ORIGINS = [
+    o.strip().rstrip("/") for o in os.environ.get("ARA_BROWSER_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+CORS_ALLOWED_ORIGINS = _party_origins() + ARA_BROWSER_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGIN_REGEXES = [
+    r"^https?://(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$"
+]
 CSRF_TRUSTED_ORIGINS = _party_origins()
 
 REST_FRAMEWORK = {

@@ -194,9 +194,11 @@ def _img_multiple() -> Mechanism:
         source_type="event",
         eligible="event-source, trigger",
         what="When <code>attributionsrc</code> holds URLs, the browser makes a separate background request to "
-        "each (space-separated); the image itself (here the banner, served by this news site) does not "
-        "register. Each URL's origin is its own reporting origin: the ad tech and its measurement partner "
-        "each ask for a source of their own." + PARTNER_SITE_NOTE,
+        "each (space-separated), with <code>Attribution-Reporting-Eligible</code>. The image's own request "
+        "carries the header too, so its answer could register as well; here the banner is served by this news "
+        "site, which answers no attribution header, so only the two listed URLs register. Each URL's origin "
+        "is its own reporting origin: the ad tech and its measurement partner each ask for a source of their "
+        "own." + PARTNER_SITE_NOTE,
         why=VIEW_WHY,
         next_step=BUY_NEXT + " Each stored source gets its own reports, sent to its own reporting origin.",
         markup=markup,

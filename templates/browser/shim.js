@@ -2,9 +2,23 @@
  * Attribution Lab shim: the page-side half of the simulated browser.
  *
  * Chrome removed the Attribution Reporting API, so current browsers ignore `attributionsrc`.
- * This script notices every registration a page asks for and hands it to the simulated
- * browser at {{ browser_origin }}, which makes the request with Chrome's headers, follows
- * redirects, stores sources, attributes triggers and later sends the reports.
+ * This script and a service worker hand the page's attribution requests to the simulated
+ * browser at {{ browser_origin }}, whose network service makes each request ONCE, as Chrome
+ * did: the page's own request carries Attribution-Reporting-Eligible (and -Support: web),
+ * redirects are followed hop by hop with a registration on every hop, and the real response
+ * comes back to the page (the image shows, the script runs, fetch/XHR resolve).
+ *
+ *   - <img attributionsrc src>, <script attributionsrc src>: the service worker at
+ *     /attributionlab-sw.js on this page's origin asks this script which element made an image
+ *     or script request, and routes eligible ones through {{ browser_origin }}/network. Listed
+ *     attributionsrc URLs get background requests of their own, as in Chrome.
+ *   - fetch(url, {attributionReporting}) and XHR with setAttributionReporting(): this script
+ *     sends them to {{ browser_origin }}/network itself (no worker needed).
+ *   - plain image, script, fetch and XHR requests to another loopback origin go through the
+ *     network service too (no Eligible header): their responses may register a trigger.
+ *   - A page loaded before the worker was installed (a first visit to one's own origin) falls
+ *     back to separate registration requests for its elements, and says so in the panel; the
+ *     demo's own pages install the worker before their first load.
  *
  * In a browser that still ships the API natively (detected through the
  * "attribution-reporting" permissions-policy feature; Chromium kept `attributionSrc` on
@@ -18,8 +32,9 @@
  *                                               was started with user activation (see below)
  *   window.open(url, target, "attributionsrc=<percent-encoded url>")  (may repeat; empty = url), the
  *                                               same way, only when it opens an http(s) navigation
- *   <img attributionsrc>, <script attributionsrc>  empty value = the src URL registers, or a
- *                                               space-separated list of URLs; elements added later too
+ *   <img attributionsrc>, <script attributionsrc>  the src request registers; a space-separated list
+ *                                               of URLs registers too (background requests); elements
+ *                                               added later too
  *   fetch(url, {attributionReporting: {eventSourceEligible, triggerEligible}})
  *   xhr.setAttributionReporting({eventSourceEligible, triggerEligible}) before xhr.send()
  *
@@ -28,19 +43,20 @@
  *   window.addEventListener("attributionlab:registration", (e) => { e.detail ... });
  *
  *   e.detail = {
- *     mechanism: "anchor" | "window-open" | "img" | "script" | "fetch" | "xhr",
+ *     mechanism: "anchor" | "window-open" | "img" | "script" | "fetch" | "xhr" | "plain",
  *     url: "<the registration URL>",
  *     context_origin: "<top-level page origin>", frame_origin: "<origin of the frame that asked>",
  *     eligible: "<the Attribution-Reporting-Eligible value sent>",
  *     hops: [{url, reporting_origin, request_headers, response_status, response_headers,
  *             kind: "source" | "trigger" | "os-source" | "os-trigger" | "none" | "error",
  *             status: "<Chrome's attribution-internals status>", explanation: "<plain words>"}],
- *     error: "<why the chain stopped, or null>",
- *     summary: "<one paragraph for a person>"
+ *     error: "<why the chain stopped or the request could not be made, or null>",
+ *     summary: "<one paragraph for a person>",
+ *     note: "<present when the page fell back to a separate registration request>"
  *   }
  *
  * Registrations made inside cross-origin ad iframes are forwarded to the parent page (by
- * postMessage from a trusted party origin) and dispatched there too, so the publisher's page
+ * postMessage from a party origin or a loopback origin) and dispatched there too, so the publisher's page
  * sees what its ads registered. A small collapsible panel on top-level pages lists every
  * outcome with a link to attribution internals; hide it with
  * <html data-attributionlab-panel="off">. `window.attributionLab.register(mechanism, url,
@@ -65,7 +81,12 @@
 
   var BROWSER = "{{ browser_origin }}";
   var TRUSTED = {{ trusted_origins_json|safe }};
+  var LOOPBACK_ORIGIN = /^https?:\/\/(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+  function trusted(origin) { return TRUSTED.indexOf(origin) >= 0 || LOOPBACK_ORIGIN.test(origin); }
   var EVENT = "attributionlab:registration";
+  var FALLBACK_NOTE = "This page loaded before the simulated browser's service worker controlled it, so the " +
+    "page's own request went out plain and the simulated browser made a separate registration request for it. " +
+    "Reload: the worker is installed now, and the page's own request is then the registration, as in Chrome.";
   var search = new URLSearchParams(location.search);
 
   function nativeSupport() {
@@ -115,7 +136,7 @@
 
   window.addEventListener("message", function (e) {
     var data = e.data;
-    if (!data || data.type !== EVENT || !data.outcome || TRUSTED.indexOf(e.origin) < 0) return;
+    if (!data || data.type !== EVENT || !data.outcome || !trusted(e.origin)) return;
     publish(data.outcome, true);
   });
 
@@ -137,6 +158,8 @@
       url: resolve(url),
       context_origin: topOrigin(),
       frame_origin: location.origin,
+      referrer: location.href.split("#")[0],
+      user_agent: navigator.userAgent,
       event_source_eligible: !!opts.eventSourceEligible,
       trigger_eligible: !!opts.triggerEligible
     };
@@ -150,6 +173,7 @@
       body: JSON.stringify(payload)
     }).then(function (r) { return r.json(); }).then(function (answer) {
       var outcome = Object.assign({ mechanism: mechanism, url: payload.url, hops: [] }, answer);
+      if (opts.fallback) outcome.note = FALLBACK_NOTE;
       publish(outcome, false);
       return outcome;
     }, function (err) {
@@ -162,6 +186,151 @@
       return outcome;
     });
   }
+
+
+  // ---- The page's own request, made once by the simulated browser's network service ----
+  var SW_URL = "/attributionlab-sw.js";
+  var sw = navigator.serviceWorker;
+
+  // Whether the worker controls this page, fixed when the page loaded (the worker never claims a
+  // page that loaded without it).
+  var CONTROLLED = !!(sw && sw.controller);
+  function controlled() { return CONTROLLED; }
+
+  function requestId() { return Math.random().toString(36).slice(2) + Date.now().toString(36); }
+
+  function decode64(value) {
+    if (!value) return null;
+    try {
+      var bytes = Uint8Array.from(atob(value), function (c) { return c.charCodeAt(0); });
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch (e) { return null; }
+  }
+
+  function networkUrl(envelope, rid) {
+    return BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope));
+  }
+
+  function envelopeFor(mechanism, url, method, headers, mode, opts) {
+    return {
+      url: resolve(url), method: method, headers: headers, mechanism: mechanism,
+      destination: "", mode: mode, context_origin: topOrigin(), frame_origin: location.origin,
+      referrer: location.href.split("#")[0], user_agent: navigator.userAgent,
+      event_source_eligible: !!(opts && opts.eventSourceEligible), trigger_eligible: !!(opts && opts.triggerEligible)
+    };
+  }
+
+  // What the network service registered: from the answer's header, else by the request id
+  // (a response Chrome would hide from the page carries no readable headers).
+  function publishOutcome(header, rid) {
+    var outcome = decode64(header);
+    if (outcome) { publish(outcome, false); return Promise.resolve(outcome); }
+    return origFetch(BROWSER + "/network/outcome/" + rid, { mode: "cors", credentials: "omit" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (data.outcome) publish(data.outcome, false); return data.outcome; },
+        function () { return null; });
+  }
+
+  function unreachable(mechanism, url, err) {
+    publish({
+      mechanism: mechanism, url: url, context_origin: topOrigin(), frame_origin: location.origin, hops: [],
+      error: String(err),
+      summary: "The simulated browser at " + BROWSER + " could not be reached (" + err + "), so the request was not made."
+    }, false);
+  }
+
+  // fetch(url, {attributionReporting}): the request goes to the network service instead of the
+  // network, which makes it (eligible) and answers with the real response.
+  function eligibleFetch(input, init, ar) {
+    var plainInit = Object.assign({}, init);
+    delete plainInit.attributionReporting;
+    var request;
+    try { request = new Request(input, plainInit); } catch (e) { return Promise.reject(e); }
+    var envelope = envelopeFor("fetch", request.url, request.method, Array.from(request.headers.entries()),
+      request.mode, ar);
+    envelope.credentials = request.credentials;
+    var rid = requestId();
+    var body = request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.arrayBuffer();
+    return body.then(function (bytes) {
+      return origFetch(networkUrl(envelope, rid), {
+        method: "POST", mode: "cors", credentials: "omit", cache: "no-store", keepalive: !!plainInit.keepalive,
+        headers: { "Content-Type": "text/plain" }, body: bytes, signal: request.signal
+      }).catch(function (err) {
+        // Hidden by CORS (the network service answers as Chrome's CORS check would) or unreachable.
+        return publishOutcome(null, rid).then(function (outcome) {
+          if (!outcome) unreachable("fetch", envelope.url, err);
+          throw new TypeError("Failed to fetch");
+        });
+      });
+    }).then(function (r) {
+      publishOutcome(r.headers.get("Attribution-Lab-Outcome"), rid);
+      if (r.headers.get("Attribution-Lab-Error")) throw new TypeError("Failed to fetch");
+      var headers = new Headers();
+      (decode64(r.headers.get("Attribution-Lab-Headers")) || []).forEach(function (h) {
+        try { headers.append(h[0], h[1]); } catch (e) { /* refused by the Fetch API */ }
+      });
+      var finalUrl = r.headers.get("Attribution-Lab-Url") || envelope.url;
+      var text = (r.headers.get("Attribution-Lab-Status") || "").replace(/^\d+\s*/, "");
+      var crossOrigin = new URL(finalUrl).origin !== location.origin;
+      return r.arrayBuffer().then(function (buffer) {
+        var nullBody = [101, 204, 205, 304].indexOf(r.status) >= 0;
+        var opaque = request.mode === "no-cors" && crossOrigin;
+        var response = new Response(nullBody || opaque ? null : buffer,
+          { status: r.status, statusText: text, headers: opaque ? {} : headers });
+        var props = { url: { value: opaque ? "" : finalUrl }, redirected: { value: r.headers.get("Attribution-Lab-Redirected") === "1" } };
+        if (opaque) {
+          // What Chrome gives a no-cors request to another origin: an opaque response.
+          props.type = { value: "opaque" }; props.status = { value: 0 }; props.ok = { value: false };
+          props.statusText = { value: "" };
+        }
+        Object.defineProperties(response, props);
+        return response;
+      });
+    });
+  }
+
+  // The service worker asks which element made an image or script request. An element with
+  // that URL is looked up; while the parser has not reached it yet (a preloaded request), the
+  // answer waits for it.
+  function elementFor(url, destination) {
+    var list = destination === "image" ? document.images : destination === "script" ? document.scripts : [];
+    var found = null;
+    for (var i = 0; i < list.length; i++) {
+      var el = list[i];
+      if (el.src !== url) continue;
+      if (el.hasAttribute("attributionsrc") && !el.__attributionLabFallback) return el;
+      found = found || el;
+    }
+    return found;
+  }
+
+  function answerWorker(data, port) {
+    var tries = 0;
+    function reply() {
+      var el = elementFor(data.url, data.destination);
+      if (!el && document.readyState === "loading" && tries++ < 150) { setTimeout(reply, 20); return; }
+      var eligible = !!(el && el.hasAttribute("attributionsrc") && !el.__attributionLabFallback);
+      port.postMessage({
+        eligible: eligible, mechanism: eligible ? el.tagName.toLowerCase() : "plain",
+        context_origin: topOrigin(), frame_origin: location.origin
+      });
+    }
+    reply();
+  }
+
+  if (sw) {
+    sw.onmessage = function (e) {
+      var data = e.data || {};
+      if (data.type === "attributionlab:which" && e.ports && e.ports[0]) answerWorker(data, e.ports[0]);
+      else if (data.type === EVENT && data.outcome) publish(data.outcome, false);
+    };
+    if (window.isSecureContext && document.documentElement.getAttribute("data-attributionlab-sw") !== "off") {
+      sw.register(SW_URL, { scope: "/" }).catch(function (err) {
+        window.attributionLab && (window.attributionLab.serviceWorkerError = String(err));
+      });
+    }
+  }
+
 
   // Navigations: <a attributionsrc> / <area attributionsrc> clicks and window.open(..., "attributionsrc=...").
   // Chrome registers a navigation source only for a navigation started with user activation, so the
@@ -309,10 +478,17 @@
     var key = value + "\n" + (value.trim() ? "" : src || "");
     if (el.__attributionLabKey === key) return;
     var urls = parseList(value);
-    if (!urls.length && src) urls = [resolve(src)];
-    if (!urls.length) return;
     el.__attributionLabKey = key;
-    urls.forEach(function (u) { register(tag, u, { eventSourceEligible: true, triggerEligible: true }); });
+    // Under the service worker the element's own request (src) goes out eligible through the
+    // network service; only the listed URLs need background requests.
+    if (!controlled() && src) {
+      // Before the worker controls the page the browser made the src request itself, plain.
+      el.__attributionLabFallback = true;
+      if (!urls.length) urls = [resolve(src)];
+    }
+    urls.forEach(function (u) {
+      register(tag, u, { eventSourceEligible: true, triggerEligible: true, fallback: el.__attributionLabFallback && u === resolve(src) });
+    });
   }
 
   function scanTree(root) {
@@ -332,16 +508,9 @@
     childList: true, subtree: true, attributes: true, attributeFilter: ["attributionsrc", "src"]
   });
 
-  // fetch(url, {attributionReporting: {...}}): the page's request goes out as usual, and the
-  // simulated browser makes the eligible one.
+  // fetch(url, {attributionReporting: {...}}): one request, made eligible by the network service.
   window.fetch = function (input, init) {
-    if (init && init.attributionReporting) {
-      var ar = init.attributionReporting;
-      var url = typeof input === "string" ? input : (input && input.url) || String(input);
-      register("fetch", url, { eventSourceEligible: ar.eventSourceEligible, triggerEligible: ar.triggerEligible });
-      init = Object.assign({}, init);
-      delete init.attributionReporting;
-    }
+    if (init && init.attributionReporting) return eligibleFetch(input, init, init.attributionReporting);
     return origFetch(input, init);
   };
 
@@ -351,18 +520,44 @@
   XMLHttpRequest.prototype.setAttributionReporting = function (options) {
     this.__attributionLab = options || {};
   };
-  XMLHttpRequest.prototype.open = function (method, url) {
+  var xhrSetHeader = XMLHttpRequest.prototype.setRequestHeader;
+  XMLHttpRequest.prototype.open = function (method, url, async) {
     this.__attributionLabUrl = resolve(url);
+    this.__attributionLabMethod = String(method || "GET").toUpperCase();
+    this.__attributionLabAsync = arguments.length < 3 || !!async;
+    this.__attributionLabHeaders = [];
+    this.__attributionLab = null;
     return xhrOpen.apply(this, arguments);
   };
-  XMLHttpRequest.prototype.send = function () {
-    if (this.__attributionLab && this.__attributionLabUrl) {
-      var o = this.__attributionLab;
-      register("xhr", this.__attributionLabUrl, {
-        eventSourceEligible: o.eventSourceEligible, triggerEligible: o.triggerEligible
-      });
-    }
-    return xhrSend.apply(this, arguments);
+  XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+    if (this.__attributionLabHeaders) this.__attributionLabHeaders.push([String(name), String(value)]);
+    return xhrSetHeader.apply(this, arguments);
+  };
+  // An eligible XHR is sent to the network service, which makes the page's request and answers
+  // with its status, headers and body (and no CORS headers where Chrome would have hidden them).
+  XMLHttpRequest.prototype.send = function (body) {
+    if (!this.__attributionLab || !this.__attributionLabUrl) return xhrSend.apply(this, arguments);
+    var xhr = this, o = this.__attributionLab, rid = requestId();
+    var envelope = envelopeFor("xhr", this.__attributionLabUrl, this.__attributionLabMethod,
+      this.__attributionLabHeaders, "cors", o);
+    envelope.body_type_from_request = true;
+    envelope.credentials = this.withCredentials ? "include" : "same-origin";
+    var headers = this.__attributionLabHeaders;
+    xhrOpen.call(this, "POST", networkUrl(envelope, rid), this.__attributionLabAsync);
+    headers.forEach(function (h) {
+      if (/^content-type$/i.test(h[0])) xhrSetHeader.call(xhr, h[0], h[1]);
+    });
+    this.withCredentials = false;
+    var finalUrl = envelope.url;
+    Object.defineProperty(this, "responseURL", { configurable: true, get: function () { return xhr.readyState >= 2 ? finalUrl : ""; } });
+    this.addEventListener("readystatechange", function () {
+      if (xhr.readyState === 2) finalUrl = xhr.getResponseHeader("Attribution-Lab-Url") || finalUrl;
+    });
+    this.addEventListener("loadend", function () {
+      publishOutcome(xhr.readyState === 4 && xhr.status ? xhr.getResponseHeader("Attribution-Lab-Outcome") : null, rid)
+        .then(function (outcome) { if (!outcome && !xhr.status) unreachable("xhr", envelope.url, "network error"); });
+    });
+    return xhrSend.call(this, this.__attributionLabMethod === "GET" || this.__attributionLabMethod === "HEAD" ? null : body);
   };
 
   // The panel: top-level pages only.
@@ -393,6 +588,7 @@
       ".al-shim .al-kind{display:inline-block;padding:0 6px;border-radius:4px;background:#eef2f7;margin-right:4px;font-size:12px}" +
       ".al-shim .al-ok{background:#dff3e4}.al-shim .al-bad{background:#fde2e1}" +
       ".al-shim .al-url{word-break:break-all;color:#555;font-size:12px}" +
+      ".al-shim .al-note{color:#6b4e00;font-size:12px}" +
       ".al-shim .al-foot{padding:6px 12px;border-top:1px solid #e4e7eb}");
     document.head.appendChild(style);
     panel = el("details", "al-shim");
@@ -434,6 +630,7 @@
       item.appendChild(line);
     });
     if (outcome.error) item.appendChild(el("div", null, outcome.error));
+    if (outcome.note) item.appendChild(el("div", "al-note", outcome.note));
     item.appendChild(el("div", "al-url", outcome.url || ""));
     list.insertBefore(item, list.firstChild);
     var n = list.querySelectorAll(".al-item").length;

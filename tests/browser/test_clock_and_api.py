@@ -110,7 +110,9 @@ def _post(client, path, body, origin=None, content_type="text/plain"):
 def test_registration_api_answers_the_shim_with_cors(client, monkeypatch, network):
     network.add("http://adtech.localhost:8000/s", source_response("http://shop.localhost:8000"))
     real = services.register
-    monkeypatch.setattr(services, "register", lambda ctx, url: real(ctx, url, transport=network.transport))
+    monkeypatch.setattr(
+        services, "register", lambda ctx, url, **kw: real(ctx, url, transport=network.transport, **kw)
+    )
     body = {"mechanism": "img", "url": "http://adtech.localhost:8000/s", "context_origin": NEWS}
     response = _post(client, "/api/registrations", body, origin=NEWS)
     assert response.status_code == 201

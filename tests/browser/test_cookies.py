@@ -9,7 +9,8 @@ import pytest
 
 from browser import clock, cookies, delivery, models, services
 from browser.navigation import register_activated
-from browser.registration import Context, register
+from browser.network import register
+from browser.registration import Context
 from tests.browser.conftest import source_response
 
 pytestmark = pytest.mark.django_db

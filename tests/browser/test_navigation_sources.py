@@ -12,7 +12,8 @@ import json
 import pytest
 
 from browser import models, navigation, navigation_wait
-from browser.registration import Context, register
+from browser.network import register
+from browser.registration import Context
 from tests.browser.conftest import source_response, trigger_response
 
 pytestmark = pytest.mark.django_db

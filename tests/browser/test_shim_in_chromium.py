@@ -87,8 +87,9 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
 
     # A click on the ad: a navigation source, then the navigation to the shop's conversion page.
     page.goto(f"{news}/ads")
-    # The page's own view registrations (img, script) first: the click's source is then the latest.
-    page.wait_for_function("document.querySelectorAll('#events li').length >= 2", timeout=15000)
+    # The page's own view registration (the parser-blocking script) first: the click's source is then
+    # the latest. (The worker now controls this page, so its img pixel is the worker's to route.)
+    page.wait_for_selector('#events li[data-mechanism="script"]', timeout=15000)
     page.click("#anchor")
     page.wait_for_url(landing)
     page.wait_for_selector('#events li[data-kind="trigger"]', timeout=15000)

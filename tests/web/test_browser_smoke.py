@@ -18,6 +18,8 @@ def test_every_party_opens_in_chromium(lab_server, page, settings):
     port = settings.ARA_PORT
     for prefix, heading in EXPECTED.items():
         page.goto(f"http://{prefix}localhost:{port}/")
+        # A first visit to a party page installs the simulated browser's service worker, then reloads.
+        page.locator("nav.lab-nav").wait_for()
         assert heading in page.content()
         nav = page.locator("nav.lab-nav a")
         assert nav.count() == 6
