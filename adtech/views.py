@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config import jsonbody
 from config.hosts import party, party_url
 
 from . import registrations, selectors, services
@@ -92,7 +93,8 @@ def _register(request: HttpRequest, service: Callable[..., registrations.Outcome
         eligibility,
         reporting_origin=_origin(request),
         url=request.build_absolute_uri(),
-        context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
+        # Stored in a 200-character column: a longer header is cut, never a database error.
+        context_origin=(request.headers.get("Origin") or request.headers.get("Referer", ""))[:200],
     )
     return _answer(request, outcome)
 
@@ -183,17 +185,17 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
     if len(raw) > MAX_REPORT_BYTES:
         return _error(413, f"a report is at most {MAX_REPORT_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
-        body = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return _error(400, f"the body is not JSON: {exc}")
+        body = jsonbody.loads(raw)
+    except jsonbody.JSONBodyError as exc:
+        return _error(400, str(exc))
+    text = raw.decode("utf-8")
     problem = _shape_error(kind, body)
     if problem:
         return _error(400, problem)
     report = services.store_report(
         kind=kind,
         body=text,
-        content_type=request.META.get("CONTENT_TYPE", ""),
+        content_type=request.META.get("CONTENT_TYPE", "")[:200],
         reporting_origin=_origin(request),
         path=request.path,
     )

@@ -90,8 +90,19 @@ def conversion(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _header_safe(*values: str | None) -> bool:
+    """A response header cannot carry CR, LF or NUL (they would split or end the header)."""
+    return not any(value and any(c in value for c in "\r\n\x00") for value in values)
+
+
 @test_only
 def register_source(request: HttpRequest) -> HttpResponse:
+    if not _header_safe(request.GET.get("raw"), request.GET.get("redirect"), request.GET.get("destination")):
+        return HttpResponse(
+            "raw, redirect and destination become response headers: no CR, LF or NUL in them.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     keys = _eligible_keys(request)
     response = _answer(request)
     if keys and ({"navigation-source", "event-source"} & keys):
