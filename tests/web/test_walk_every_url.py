@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from config.hosts import PARTIES
@@ -179,7 +179,17 @@ WALK = settings(
 )
 
 
+def _good_segment(route: str) -> str:
+    """A value that reaches the view behind ``route`` (a real report path, a real file)."""
+    if route.startswith(".well-known/attribution-reporting/"):
+        return "report-event-attribution"
+    if route.startswith("static/"):
+        return "common/lab.css"
+    return "x"
+
+
 def _request(client, host: str, route: str, method, segments, query, body, content_type, headers):
+    segments = segments or [_good_segment(route)] * 3
     path = "/" + route.format(*segments[: route.count("{}")])
     if query:
         path += "?" + query
@@ -189,6 +199,38 @@ def _request(client, host: str, route: str, method, segments, query, body, conte
     if "CONTENT_LENGTH" in extra and not body:
         extra.pop("CONTENT_LENGTH")  # the test client reads what it is told is there
     return client.generic(method, path, body, content_type=content_type, **extra)
+
+
+KEY = {"HTTP_AUTHORIZATION": "Bearer attribution-lab-demo-aggregation-key"}
+NEWS = {"HTTP_ORIGIN": "http://news.localhost:8000"}
+REPORT = json.dumps({"report_id": "r-1", "source_event_id": "1", "trigger_data": "1"}).encode()
+SURROGATE = b'{"url": "http://adtech.localhost:8000/\\ud800", "report_id": "\\udfff", "value": "\\ud800"}'
+# Each attack the walk must survive at every URL, tried first (segments None: a value that
+# reaches the view); then Hypothesis mixes methods, paths, queries, headers and bodies freely.
+PROBES = [
+    ("POST", "", DEEP.encode(), "application/json", {**KEY, **NEWS}),
+    ("POST", "", DEEP.encode(), "text/plain", NEWS),
+    ("PUT", "", DEEP.encode(), "application/json", KEY),
+    ("POST", "", SURROGATE, "application/json", {**KEY, **NEWS}),
+    ("POST", "", SURROGATE, "text/plain", NEWS),
+    ("POST", "", b"x" * 3_000_000, "application/json", KEY),
+    ("POST", "", b"{" + b" " * 100_000 + b"}", "text/plain", NEWS),
+    ("GET", "a=1&" * 1500, b"", "", KEY),
+    ("POST", "", b"a=1&" * 1500, "application/x-www-form-urlencoded", {}),
+    ("POST", "", REPORT, "application/json", {"CONTENT_LENGTH": "abc"}),
+    (
+        "POST",
+        "",
+        REPORT,
+        "application/json; charset=utf-8; x=" + "y" * 300,
+        {"HTTP_ORIGIN": "http://" + "o" * 300},
+    ),
+    ("GET", "", b"", "", {"HTTP_ORIGIN": "http://" + "o" * 300, "HTTP_REFERER": "http://" + "r" * 300}),
+    ("POST", "", REPORT, "application/json\x00", {"HTTP_ORIGIN": "http://a\x00b"}),
+    ("GET", "raw=a%0D%0Ab&redirect=x%0D%0Ay&destination=%0D%0A&id=%0D%0A&as=img", b"", "", {}),
+    ("POST", "", b'{"job_request_id": "a/b c|\\u00e9"}', "application/json", KEY),
+    ("POST", "", b"NaN", "application/json", KEY),
+]
 
 
 def _assert_clean(response, where: str) -> None:
@@ -207,14 +249,28 @@ def _assert_clean(response, where: str) -> None:
         assert not leaked, (where, leaked, text[:300])
 
 
+def _with_probes(test):
+    for method, query, body, content_type, headers in reversed(PROBES):
+        test = example(
+            method=method, segments=None, query=query, body=body, content_type=content_type, headers=headers
+        )(test)
+    return test
+
+
 @pytest.fixture
 def walk_settings(settings):
     settings.ARA_BROWSER_TEST_PAGES = True  # walk the test pages too
 
 
 @pytest.mark.parametrize("host,route", CASES, ids=[f"{h}/{r}" for h, r in CASES])
-def test_every_url_answers_malformed_requests_without_5xx(client, walk_settings, host, route):
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_every_url_answers_malformed_requests_without_5xx(
+    client, walk_settings, settings, debug, host, route
+):
+    settings.DEBUG = debug  # Django's debug pages must not appear either way
+
     @WALK
+    @_with_probes
     @given(
         method=METHODS,
         segments=st.lists(SEGMENTS, min_size=3, max_size=3),
