@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aggregation.job_requests import is_valid_job_request_id
 from aggregation.models import AggregationJob
@@ -141,3 +143,16 @@ def test_the_ad_tech_sends_the_key(settings):
         "Host": "aggregation.localhost:8000",
         "Authorization": "Bearer k-123",
     }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    job_id=st.text(min_size=1, max_size=128).filter(
+        lambda s: "\x00" not in s and s.encode("utf-8", "surrogatepass").decode("utf-8", "ignore") == s
+    )
+)
+def test_no_stored_job_id_makes_a_listing_fail(client, agg_var, job_id):
+    AggregationJob.objects.all().delete()
+    AggregationJob.objects.create(job_request_id=job_id, request={}, output_path="x")
+    for path in ("/", "/jobs/", "/budget/"):
+        assert client.get(path, HTTP_HOST=HOST).status_code == 200, path
