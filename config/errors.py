@@ -55,7 +55,7 @@ DEFAULT_MESSAGES = {
     400: "The request could not be understood.",
     403: "This request is not allowed here.",
     404: "There is nothing at this address.",
-    500: "The server failed to answer this request. The error is in the server's log.",
+    500: "The server failed to answer this request.",
 }
 
 
