@@ -29,6 +29,9 @@ def _port_free(port: int, address: str = "127.0.0.1") -> bool:
     return True
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 def _addrport(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
@@ -89,7 +92,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("\nAttribution Lab is starting. Open:"))
             for p in PARTIES:
                 self.stdout.write(f"  {p.url('/'):<40} {p.role}")
-            self.stdout.write(f"Listening on {bind}:{port} (set ARA_BIND=0.0.0.0 to let other machines in).")
+            reach = (
+                "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
+            )
+            self.stdout.write(f"Listening on {_addrport(bind, port)} ({reach}).")
             self.stdout.write("Press Ctrl-C to stop everything.\n")
             while not stopping:
                 for name, proc in procs.items():
