@@ -182,3 +182,25 @@ def test_debug_is_off_and_the_demo_binds_to_loopback_by_default():
     script = "from config import settings as s; print(s.DEBUG, s.ARA_BIND)"
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "127.0.0.1"], out.stderr
+
+
+def test_errors_outside_views_never_render_the_debug_page(rf, settings):
+    """With DEBUG on, Django renders errors raised by middleware through the exception reporter."""
+    import sys
+
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.debug import technical_500_response
+
+    from config.hosts import party
+
+    settings.DEBUG = True
+    request = rf.get("/anything", HTTP_HOST="adtech.localhost:8000", HTTP_ACCEPT="text/html")
+    request.party = party("adtech")
+    for exc in (RequestDataTooBig("too big"), RuntimeError("DATABASE_URL=postgres://secret")):
+        try:
+            raise exc
+        except Exception:
+            response = technical_500_response(request, *sys.exc_info(), status_code=500)
+        text = _text(response)
+        assert 'class="lab-nav"' in text and "secret" not in text
+        _no_debug_page(response)
