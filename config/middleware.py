@@ -54,7 +54,8 @@ class RejectNulBytesMiddleware:
 
 # Bounds every request meets before any view (and before Django parses the query string).
 MAX_URL_BYTES = 64 * 1024
-MAX_HEADER_BYTES = 8 * 1024
+# Browsers send every cookie of `localhost` to each port: leave room for other local apps' cookies.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class RequestLimitsMiddleware:

@@ -155,7 +155,7 @@ ODD_HEADERS = {
     "HTTP_ATTRIBUTION_REPORTING_ELIGIBLE": ["event-source, trigger", "navigation-source", "\x7f", "a" * 400],
     "HTTP_SEC_FETCH_DEST": ["image", "script", "document", "empty"],
     "HTTP_REFERER": ["http://" + "r" * 300],
-    "HTTP_X_LONG": ["h" * 9000],
+    "HTTP_X_LONG": ["h" * 17_000],
     "HTTP_X_NUL": ["a\x00b", "a\r\nX-Injected: 1"],
     "HTTP_AUTHORIZATION": ["Bearer nope", "Bearer ", "Basic Zm9vOmJhcg=="],
 }
