@@ -31,10 +31,12 @@ log = logging.getLogger("django.request")
 
 TITLES = {
     400: "Bad request",
+    401: "Not authenticated",
     403: "Not allowed",
     404: "Page not found",
     405: "Method not allowed",
     413: "Request too large",
+    414: "Address too long",
     415: "Unsupported content type",
     431: "Request headers too large",
     500: "Something went wrong",
