@@ -148,3 +148,20 @@ def test_a_crlf_in_a_test_page_header_value_is_400(client, settings):
         )
         assert response.status_code == 400
         assert "X-Injected" not in response and "Set-Cookie" not in response
+
+
+@pytest.mark.parametrize("field", ["context_origin", "frame_origin"])
+def test_registration_origins_longer_than_their_columns_are_400(client, field):
+    body = {
+        "url": "http://adtech.localhost:8000/register/source",
+        "mechanism": "img",
+        field: "http://" + "o" * 300,
+    }
+    response = client.post(
+        "/api/registrations",
+        json.dumps(body),
+        content_type="text/plain",
+        HTTP_HOST=BROWSER,
+        HTTP_ORIGIN=NEWS_ORIGIN,
+    )
+    assert response.status_code == 400 and "longer than 255" in response.json()["error"]

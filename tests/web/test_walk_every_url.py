@@ -205,6 +205,32 @@ KEY = {"HTTP_AUTHORIZATION": "Bearer attribution-lab-demo-aggregation-key"}
 NEWS = {"HTTP_ORIGIN": "http://news.localhost:8000"}
 REPORT = json.dumps({"report_id": "r-1", "source_event_id": "1", "trigger_data": "1"}).encode()
 SURROGATE = b'{"url": "http://adtech.localhost:8000/\\ud800", "report_id": "\\udfff", "value": "\\ud800"}'
+# Every field name an endpoint here reads, each too long for any column that stores it.
+LONG_FIELDS = json.dumps(
+    {
+        name: "http://" + "o" * 300 + ".localhost"
+        for name in (
+            "mechanism",
+            "context_origin",
+            "frame_origin",
+            "header",
+            "source_type",
+            "value",
+            "report_id",
+            "source_event_id",
+            "trigger_data",
+            "job_request_id",
+            "kind",
+            "action",
+            "name",
+            "email",
+            "sku",
+        )
+    }
+).encode()
+LONG_ORIGIN_IN_A_REGISTRATION = json.dumps(
+    {"url": "http://adtech.localhost:8000/x", "mechanism": "img", "frame_origin": "http://" + "o" * 300}
+).encode()
 # Each attack the walk must survive at every URL, tried first (segments None: a value that
 # reaches the view); then Hypothesis mixes methods, paths, queries, headers and bodies freely.
 PROBES = [
@@ -230,6 +256,9 @@ PROBES = [
     ("GET", "raw=a%0D%0Ab&redirect=x%0D%0Ay&destination=%0D%0A&id=%0D%0A&as=img", b"", "", {}),
     ("POST", "", b'{"job_request_id": "a/b c|\\u00e9"}', "application/json", KEY),
     ("POST", "", b"NaN", "application/json", KEY),
+    ("POST", "", LONG_FIELDS, "application/json", {**KEY, **NEWS}),
+    ("POST", "", LONG_FIELDS, "text/plain", NEWS),
+    ("POST", "", LONG_ORIGIN_IN_A_REGISTRATION, "text/plain", NEWS),
 ]
 
 
