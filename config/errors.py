@@ -22,7 +22,8 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.urls import Resolver404, get_resolver
 from django.views.debug import ExceptionReporter
@@ -164,6 +165,8 @@ def status_for(exception: BaseException) -> tuple[int, str]:
         return 413, f"The request body is larger than this server reads ({limit} bytes)."
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         return 400, f"Too many fields or parameters (at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
+    if isinstance(exception, MultiPartParserError | UnreadablePostError):
+        return 400, "The request body could not be read as the form it claims to be."
     if isinstance(exception, SuspiciousOperation | BadRequest):
         return 400, "The request was refused as malformed."
     if isinstance(exception, RecursionError):

@@ -8,6 +8,7 @@ the headers and the body; the answer must be below 500 and show nothing of Djang
 from __future__ import annotations
 
 import json
+import os
 import re
 from urllib.parse import quote
 
@@ -168,7 +169,7 @@ HEADERS = st.one_of(
 METHODS = st.sampled_from(["GET", "POST", "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND"])
 
 WALK = settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("ARA_WALK_EXAMPLES", "25")),  # more for a deeper local run
     deadline=None,
     derandomize=True,
     suppress_health_check=[
@@ -243,6 +244,8 @@ PROBES = [
     ("POST", "", b"{" + b" " * 100_000 + b"}", "text/plain", NEWS),
     ("GET", "a=1&" * 1500, b"", "", KEY),
     ("POST", "", b"a=1&" * 1500, "application/x-www-form-urlencoded", {}),
+    ("POST", "", b"--x\r\nbroken", "multipart/form-data", {}),  # no boundary
+    ("POST", "", b"--x\r\nbroken", "multipart/form-data; boundary=x", {}),
     ("POST", "", REPORT, "application/json", {"CONTENT_LENGTH": "abc"}),
     (
         "POST",
