@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from django.conf import settings
 from django.utils import timezone
 
 from aggregation.avro_io import write_domain, write_reports
@@ -252,13 +253,18 @@ def _loopback(url: str) -> tuple[str, str]:
     return url, parts.netloc
 
 
+def _headers(host: str) -> dict[str, str]:
+    """The Host to reach, and the API key the service requires of its clients."""
+    return {"Host": host, "Authorization": f"Bearer {settings.ARA_AGGREGATION_API_KEY}"}
+
+
 def call_service(method: str, path: str, *, body: Any = None, params: dict | None = None) -> tuple[int, Any]:
     """Call the aggregation service's API; returns (HTTP status, JSON body)."""
     if TRANSPORT == "direct":
         return _call_direct(method, path, body=body, params=params)
     url, host = _loopback(party_url("aggregation", path))
     try:
-        response = httpx.request(method, url, json=body, params=params, headers={"Host": host}, timeout=30)
+        response = httpx.request(method, url, json=body, params=params, headers=_headers(host), timeout=30)
     except httpx.HTTPError as exc:
         raise SubmitError(f"the aggregation service did not answer: {exc}") from None
     try:

@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from config.urls_common import common_patterns
+from config.urls_common import common_patterns, error_handlers
 
 from . import api, views
 
@@ -22,3 +22,5 @@ urlpatterns = [
     path("summaries/", include("adtech.summary_urls")),
     *common_patterns(),
 ]
+
+handler400, handler403, handler404, handler500 = error_handlers()

@@ -22,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config import jsonbody
 from config.hosts import party, party_url
 
 from . import intake, registrations, selectors, services
@@ -111,7 +112,8 @@ def _register(request: HttpRequest, service: Callable[..., registrations.Outcome
         eligibility,
         reporting_origin=_origin(request),
         url=request.build_absolute_uri(),
-        context_origin=request.headers.get("Origin") or request.headers.get("Referer", ""),
+        # Stored in a 200-character column: a longer header is cut, never a database error.
+        context_origin=(request.headers.get("Origin") or request.headers.get("Referer", ""))[:200],
         user_agent=request.headers.get("User-Agent", ""),
     )
     response = _answer(request, outcome)
@@ -208,9 +210,10 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
     if len(raw) > MAX_REPORT_BYTES:
         return _error(413, f"a report is at most {MAX_REPORT_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _error(400, f"the body is not JSON: {exc}")
+        jsonbody.loads(raw)  # bounded: depth, size, lone surrogates
+    except jsonbody.JSONBodyError as exc:
+        return _error(400, str(exc))
+    text = raw.decode("utf-8")
     try:
         admitted = intake.admit(kind, text)
     except intake.Refused as exc:
@@ -218,7 +221,7 @@ def receive_report(request: HttpRequest, sub: str) -> HttpResponse:
     report = services.store_report(
         kind=kind,
         body=text,
-        content_type=request.META.get("CONTENT_TYPE", ""),
+        content_type=request.META.get("CONTENT_TYPE", "")[:200],
         reporting_origin=_origin(request),
         path=request.path,
         report_id=admitted.report_id,

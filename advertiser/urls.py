@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.urls_common import common_patterns
+from config.urls_common import common_patterns, error_handlers
 
 from . import views
 
@@ -16,3 +16,5 @@ urlpatterns = [
     path("newsletter/", views.newsletter, name="newsletter"),
     *common_patterns(),
 ]
+
+handler400, handler403, handler404, handler500 = error_handlers()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import string
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from . import noise
 from .models import AggregationJob
 
 MAX_INPUT_PREFIXES = 50
+# The service's rule (JobRequestIdCharactersValidator, JobRequestIdLengthValidator): at most
+# 128 characters, each an ASCII letter, digit or punctuation mark other than "|" (the separator
+# of its job keys). "/" is allowed: the pages link to such ids with a path converter.
+JOB_REQUEST_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation) - {"|"}
+JOB_REQUEST_ID_MAX_LENGTH = 128
+JOB_REQUEST_ID_RULE = (
+    "1 to 128 characters, each an ASCII letter, digit or punctuation mark other than '|' "
+    "(no spaces, control or non-ASCII characters)"
+)
 
 
 class JobRequestError(ValueError):
@@ -31,8 +41,12 @@ class JobRequestError(ValueError):
 
 
 def is_valid_job_request_id(job_id: object) -> bool:
-    """1 to 128 printable characters: the id names folders and database rows."""
-    return isinstance(job_id, str) and 0 < len(job_id) <= 128 and job_id.isprintable()
+    """The service's rule: see :data:`JOB_REQUEST_ID_CHARACTERS`."""
+    return (
+        isinstance(job_id, str)
+        and 0 < len(job_id) <= JOB_REQUEST_ID_MAX_LENGTH
+        and JOB_REQUEST_ID_CHARACTERS.issuperset(job_id)
+    )
 
 
 def aggregation_root() -> Path:
@@ -96,7 +110,7 @@ def create_job(body: Any) -> AggregationJob:
         raise JobRequestError("the request body must be a JSON object")
     job_id = body.get("job_request_id")
     if not is_valid_job_request_id(job_id):
-        raise JobRequestError("job_request_id must be a string of 1 to 128 printable characters")
+        raise JobRequestError(f"job_request_id must be {JOB_REQUEST_ID_RULE}")
     single, many = body.get("input_data_blob_prefix"), body.get("input_data_blob_prefixes")
     if (single is None) == (many is None):
         raise JobRequestError("give exactly one of input_data_blob_prefix and input_data_blob_prefixes")

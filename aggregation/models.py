@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 
@@ -76,6 +77,18 @@ class AggregationJob(models.Model):
 
     def __str__(self) -> str:
         return self.job_request_id
+
+    @property
+    def page_url(self) -> str:
+        """The job's page, or "" for an id no page can name (one stored before ids were checked)."""
+        from .job_requests import is_valid_job_request_id
+
+        if not is_valid_job_request_id(self.job_request_id):
+            return ""
+        try:
+            return reverse("aggregation-job", args=[self.job_request_id], urlconf="aggregation.urls")
+        except NoReverseMatch:
+            return ""
 
 
 class JobShard(models.Model):

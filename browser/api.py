@@ -8,35 +8,33 @@ accept only the browser's own origin (the internals page).
 
 from __future__ import annotations
 
-import json
-
 from django.db import DatabaseError
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
 from rest_framework import status
-from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attribution_reporting import reports as R
+from config.jsonbody import BoundedJSONParser, BoundedPlainTextJSONParser
 
 from . import origins, selectors, services
 from .registration import NAVIGATION_MECHANISMS, NAVIGATION_ONLY, RegistrationError
 
 
-class PlainTextJSONParser(BaseParser):
-    """The shim posts JSON as text/plain, which keeps the request CORS-simple (no preflight)."""
+class RegistrationJSONParser(BoundedJSONParser):
+    max_bytes = 64 * 1024
 
-    media_type = "text/plain"
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return json.loads(stream.read().decode("utf-8") or "{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            from rest_framework.exceptions import ParseError
+class PlainTextJSONParser(BoundedPlainTextJSONParser):
+    """The shim posts JSON as text/plain, which keeps the request CORS-simple (no preflight).
 
-            raise ParseError(f"the body is not JSON: {exc}") from None
+    Bounded like every JSON body here: at most 64 KiB (a registration request is a few hundred
+    bytes), 32 levels deep, no lone surrogates.
+    """
+
+    max_bytes = 64 * 1024
 
 
 def browser_origin() -> str:
@@ -67,7 +65,7 @@ def _flag(value: object) -> bool:
 
 
 class RegistrationsView(APIView):
-    parser_classes = [JSONParser, PlainTextJSONParser]
+    parser_classes = [RegistrationJSONParser, PlainTextJSONParser]
 
     def get(self, request: Request) -> Response:
         return Response(selectors.registrations(limit=_limit(request)))
@@ -235,7 +233,7 @@ class ActionView(APIView):
     they keep Django's CSRF protection (the internals page sends its token).
     """
 
-    parser_classes = [JSONParser, PlainTextJSONParser]
+    parser_classes = [RegistrationJSONParser, PlainTextJSONParser]
 
     def post(self, request: Request, action: str) -> Response:
         refused = _origin_refused(request, [browser_origin()])

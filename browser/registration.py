@@ -102,11 +102,17 @@ class Context:
         return ", ".join(keys)
 
 
+MAX_ORIGIN_LENGTH = 255  # the width of the columns that store them
+
+
 def check_context(ctx: Context) -> None:
     if ctx.mechanism not in MECHANISMS:
         raise RegistrationError(
             f"unknown mechanism {ctx.mechanism!r}; expected one of {', '.join(MECHANISMS)}"
         )
+    for name, origin in (("context origin", ctx.context_origin), ("frame origin", ctx.frame_origin)):
+        if len(origin) > MAX_ORIGIN_LENGTH:
+            raise RegistrationError(f"the {name} is longer than {MAX_ORIGIN_LENGTH} characters")
     if not is_suitable_origin(ctx.context_origin):
         raise RegistrationError(
             f"context origin {ctx.context_origin!r} is not a secure origin (https, or http on localhost), "

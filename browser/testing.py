@@ -139,8 +139,19 @@ def conversion(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _header_safe(*values: str | None) -> bool:
+    """A response header cannot carry CR, LF or NUL (they would split or end the header)."""
+    return not any(value and any(c in value for c in "\r\n\x00") for value in values)
+
+
 @test_only
 def register_source(request: HttpRequest) -> HttpResponse:
+    if not _header_safe(request.GET.get("raw"), request.GET.get("redirect")):
+        return HttpResponse(
+            "raw and redirect become response headers: no CR, LF or NUL in them.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     _log_request(request, "source")
     if request.GET.get("delay"):  # a slow ad tech: ?delay=SECONDS (at most 5)
         try:

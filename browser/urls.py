@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from config.urls_common import common_patterns
+from config.urls_common import common_patterns, error_handlers
 
 from . import api, testing, views
 
@@ -39,3 +39,5 @@ urlpatterns = [
     ),
     *common_patterns(),
 ]
+
+handler400, handler403, handler404, handler500 = error_handlers()

@@ -21,7 +21,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "attribution-lab-demo-only-not-secret")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off by default: error pages are the demo's own either way (config/errors.py), and with DEBUG
+# off nothing can fall back to Django's debug pages, which list settings and URL patterns.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Where `make demo` listens: loopback, so only this machine reaches it; 0.0.0.0 to share it.
+ARA_BIND = os.environ.get("ARA_BIND", "127.0.0.1")
+# The aggregation service's API requires this key (``Authorization: Bearer <key>``), as the
+# real service requires authentication; the ad tech, its only client, sends it.
+ARA_AGGREGATION_API_KEY = os.environ.get("ARA_AGGREGATION_API_KEY", "attribution-lab-demo-aggregation-key")
 
 # Host routing: the guide on ARA_DOMAIN, each party on <name>.ARA_DOMAIN, one port.
 ARA_DOMAIN = os.environ.get("ARA_DOMAIN", "localhost").lower()
@@ -50,7 +57,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.HostRoutingMiddleware",
+    "config.middleware.RequestLimitsMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "config.errors.ErrorPagesMiddleware",
     "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -81,6 +90,13 @@ TEMPLATES = [
         },
     },
 ]
+
+# Errors: the demo's own pages and JSON, never Django's debug pages (see config/errors.py).
+DEFAULT_EXCEPTION_REPORTER = "config.errors.QuietExceptionReporter"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+# Bodies and forms: Django refuses more (a 413 or 400 in each endpoint's format).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -139,6 +155,11 @@ CORS_ALLOWED_ORIGIN_REGEXES = [
 CSRF_TRUSTED_ORIGINS = _party_origins()
 
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": [
+        "config.jsonbody.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -1,7 +1,17 @@
-"""URL patterns every party's urlconf includes: static files on every host."""
+"""What every party's urlconf includes: static files on every host, and the error handlers."""
 
 from django.contrib.staticfiles.views import serve
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, re_path
+
+
+def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """A file from the static folders; a path that would leave them is simply not found."""
+    try:
+        return serve(request, path, insecure=True)
+    except SuspiciousFileOperation:
+        raise Http404("no such static file") from None
 
 
 def common_patterns() -> list:
@@ -9,7 +19,17 @@ def common_patterns() -> list:
 
     return [
         # The demo serves its own static files on every host (one process, no CDN).
-        re_path(r"^static/(?P<path>.*)$", serve, {"insecure": True}),
+        re_path(r"^static/(?P<path>.*)$", static_file),
         # The simulated browser's service worker, at each origin's root (its scope is the origin).
         path("attributionlab-sw.js", service_worker, name="attributionlab-sw"),
     ]
+
+
+def error_handlers() -> tuple[str, str, str, str]:
+    """``handler400, handler403, handler404, handler500`` for a urlconf: the demo's own pages."""
+    return (
+        "config.errors.bad_request",
+        "config.errors.permission_denied",
+        "config.errors.page_not_found",
+        "config.errors.server_error",
+    )

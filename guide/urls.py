@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.urls_common import common_patterns
+from config.urls_common import common_patterns, error_handlers
 
 from . import views
 
@@ -13,3 +13,5 @@ urlpatterns = [
     path("reset", views.reset, name="reset"),
     *common_patterns(),
 ]
+
+handler400, handler403, handler404, handler500 = error_handlers()

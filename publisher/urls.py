@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.urls_common import common_patterns
+from config.urls_common import common_patterns, error_handlers
 
 from . import views
 
@@ -11,3 +11,5 @@ urlpatterns = [
     path("ways/<slug:slug>/", views.way, name="way"),
     *common_patterns(),
 ]
+
+handler400, handler403, handler404, handler500 = error_handlers()

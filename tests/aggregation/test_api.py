@@ -13,6 +13,8 @@ from .conftest import ORIGIN, encrypted_record, write_batch, write_domain
 
 pytestmark = pytest.mark.django_db
 HOST = "aggregation.localhost:8000"
+# createJob and getJob are for the ad tech's server: they need the service's API key.
+AUTH = {"HTTP_AUTHORIZATION": "Bearer attribution-lab-demo-aggregation-key"}
 
 
 def test_public_keys_in_the_coordinator_format_with_caching(client):
@@ -68,9 +70,10 @@ def test_create_and_get_job_run_the_batch_on_the_workers(
             _job_body(debug_privacy_epsilon="64"),
             content_type="application/json",
             HTTP_HOST=HOST,
+            **AUTH,
         )
     assert response.status_code == 202 and response.json() == {}
-    body = client.get("/v1alpha/getJob", {"job_request_id": "job-1"}, HTTP_HOST=HOST).json()
+    body = client.get("/v1alpha/getJob", {"job_request_id": "job-1"}, HTTP_HOST=HOST, **AUTH).json()
     assert body["job_status"] == "FINISHED"
     assert body["result_info"]["return_code"] == "SUCCESS"
     assert body["job_parameters"]["attribution_report_to"] == ORIGIN
@@ -80,7 +83,7 @@ def test_create_and_get_job_run_the_batch_on_the_workers(
     progress = client.get("/jobs/job-1/progress.json", HTTP_HOST=HOST).json()
     assert progress["percent"] == 100 and progress["total_reports"] == 1
     duplicate = client.post(
-        "/v1alpha/createJob", _job_body(), content_type="application/json", HTTP_HOST=HOST
+        "/v1alpha/createJob", _job_body(), content_type="application/json", HTTP_HOST=HOST, **AUTH
     )
     assert duplicate.status_code == 409
 
@@ -100,6 +103,7 @@ def test_reports_of_another_origin_are_counted_as_errors(
             _job_body(attribution_report_to="https://other.example"),
             content_type="application/json",
             HTTP_HOST=HOST,
+            **AUTH,
         )
     job = AggregationJob.objects.get()
     assert job.return_code == "REPORTS_WITH_ERRORS_EXCEEDED_THRESHOLD"
@@ -121,7 +125,7 @@ def test_reports_of_another_origin_are_counted_as_errors(
     ],
 )
 def test_bad_create_job_requests_are_400_with_a_reason(client, agg_var, body, fragment):
-    kwargs = {"content_type": "application/json", "HTTP_HOST": HOST}
+    kwargs = {"content_type": "application/json", "HTTP_HOST": HOST, **AUTH}
     response = client.post("/v1alpha/createJob", body, **kwargs)
     assert response.status_code == 400
     assert fragment in response.json()["message"]
@@ -129,8 +133,10 @@ def test_bad_create_job_requests_are_400_with_a_reason(client, agg_var, body, fr
 
 
 def test_get_job_errors(client):
-    assert client.get("/v1alpha/getJob", HTTP_HOST=HOST).status_code == 400
-    assert client.get("/v1alpha/getJob", {"job_request_id": "nope"}, HTTP_HOST=HOST).status_code == 404
+    assert client.get("/v1alpha/getJob", HTTP_HOST=HOST, **AUTH).status_code == 400
+    assert (
+        client.get("/v1alpha/getJob", {"job_request_id": "nope"}, HTTP_HOST=HOST, **AUTH).status_code == 404
+    )
 
 
 def test_no_endpoint_or_page_shows_a_private_key(client, agg_var, coordinator_key):
@@ -171,7 +177,11 @@ def test_debug_run_job_writes_the_debug_summary_beside_the_output(
     write_domain(bucket / "batches/one/output_domain.avro", [3])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            "/v1alpha/createJob", _job_body(debug_run="true"), content_type="application/json", HTTP_HOST=HOST
+            "/v1alpha/createJob",
+            _job_body(debug_run="true"),
+            content_type="application/json",
+            HTTP_HOST=HOST,
+            **AUTH,
         )
     assert AggregationJob.objects.get().return_code == "SUCCESS"
     debug = avro_io.read_summary(bucket / "summaries/one/debug/summary-1-of-1.avro")

@@ -3,6 +3,7 @@
 import pytest
 
 pytestmark = pytest.mark.django_db
+AUTH = {"HTTP_AUTHORIZATION": "Bearer attribution-lab-demo-aggregation-key"}
 
 CASES = [
     ("get", "adtech.localhost:8000", "/register/source", {}),
@@ -45,13 +46,13 @@ CASES = [
         "post",
         "aggregation.localhost:8000",
         "/v1alpha/createJob",
-        {"data": "{", "content_type": "application/json"},
+        {"data": "{", "content_type": "application/json", **AUTH},
     ),
     (
         "post",
         "aggregation.localhost:8000",
         "/v1alpha/createJob",
-        {"data": '{"job_request_id": 5}', "content_type": "application/json"},
+        {"data": '{"job_request_id": 5}', "content_type": "application/json", **AUTH},
     ),
     ("get", "aggregation.localhost:8000", "/v1alpha/getJob?job_request_id=%00", {}),
     ("get", "aggregation.localhost:8000", "/jobs/does-not-exist", {}),
@@ -74,7 +75,7 @@ CASES = [
         "post",
         "aggregation.localhost:8000",
         "/v1alpha/createJob",
-        {"data": '{"job_request_id": "a\\u0000b"}', "content_type": "application/json"},
+        {"data": '{"job_request_id": "a\\u0000b"}', "content_type": "application/json", **AUTH},
     ),
     ("post", "shop.localhost:8000", "/cart/add", {"data": {"sku": "\x00", "quantity": "1"}}),
     ("post", "shop.localhost:8000", "/checkout", {"data": {"name": "\x00", "email": "\x00"}}),

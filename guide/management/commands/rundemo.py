@@ -19,14 +19,22 @@ from config.hosts import PARTIES
 from guide.supervisor import Supervisor
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _port_free(port: int, address: str = "127.0.0.1") -> bool:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((address, port))
         except OSError:
             return False
     return True
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _addrport(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 class Command(BaseCommand):
@@ -36,7 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.ARA_PORT)
 
     def handle(self, *args, port: int, **options) -> None:
-        if not _port_free(port):
+        bind = settings.ARA_BIND  # loopback unless ARA_BIND says otherwise
+        if not _port_free(port, bind):
             raise CommandError(
                 f"Port {port} is already in use. Stop whatever is listening there "
                 f"(`lsof -i :{port}`), or run on another port: ARA_PORT=8001 make demo"
@@ -44,7 +53,8 @@ class Command(BaseCommand):
         env = {**os.environ, "ARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
         py = sys.executable
         commands = {
-            "web": [py, "manage.py", "runserver", f"0.0.0.0:{port}", "--noreload"],
+            # --nostatic: static files go through the party urlconfs (and their error pages) on every host.
+            "web": [py, "manage.py", "runserver", f"{_addrport(bind, port)}", "--noreload", "--nostatic"],
             "worker": [
                 py,
                 "-m",
@@ -76,6 +86,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("\nAttribution Lab is starting. Open:"))
             for p in PARTIES:
                 self.stdout.write(f"  {p.url('/'):<40} {p.role}")
+            reach = (
+                "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
+            )
+            self.stdout.write(f"Listening on {_addrport(bind, port)} ({reach}).")
             self.stdout.write("Press Ctrl-C to stop everything.\n")
             supervisor.run()
         finally:
