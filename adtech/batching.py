@@ -315,6 +315,16 @@ def _mark(reports: list[Any], job_id: str) -> int:
     return mark_batched([r.pk for r in reports], job_id)
 
 
+def forget_batches() -> int:
+    """Remove every written batch and summary from the ad tech's bucket; returns the jobs forgotten."""
+    import shutil
+
+    count = len(read_manifests())
+    for folder in ("batches", "summaries"):
+        shutil.rmtree(storage_root() / folder, ignore_errors=True)
+    return count
+
+
 def _discard(job_id: str) -> None:
     import shutil
 

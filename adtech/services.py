@@ -91,11 +91,19 @@ def mark_batched(report_ids: Iterable[int | str], job_id: str | int) -> int:
 
 
 def clear_all_data() -> dict[str, int]:
-    """Forget every received report and registration; campaigns and settings stay."""
+    """Forget every received report, registration, submitted job and queried batch.
+
+    Campaigns and settings stay. The batch manifests are this ad tech's record of the jobs it
+    submitted and of the hours it already queried: left behind, they would set the next
+    attendee's reports aside as "late" for an hour the last attendee queried.
+    """
+    from .batching import forget_batches
+
     with transaction.atomic():
         reports, _ = ReceivedReport.objects.all().delete()
         registrations, _ = Registration.objects.all().delete()
-    return {"reports": reports, "registrations": registrations}
+    jobs = forget_batches()
+    return {"reports": reports, "registrations": registrations, "submitted_jobs": jobs}
 
 
 def save_campaign(campaign: Campaign) -> Campaign:

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from attribution_reporting import reports as R
 
-from . import clock, delivery, models, selectors, storage
+from . import attribution, clock, delivery, models, selectors, storage, testing
 from .registration import Context, RegistrationError, outcome_json, register
 
 HOUR_MS = 3_600_000
@@ -43,14 +43,23 @@ class ClockMove:
     explanation: str
 
 
-def clear_all_data() -> None:
-    """Forgets every source, report, registration and cached key; resets the clock and debug mode."""
+def clear_all_data() -> dict[str, int]:
+    """Forgets every source, report, registration and cached key; resets the clock and debug mode.
+
+    Process-wide memory goes too (the attribution-scope sets of navigations, the test receiver's
+    list), so nothing of the last attendee can shape the next one's attributions.
+    """
     with transaction.atomic():
+        reports = models.Report.objects.count()
+        registrations = models.Registration.objects.count()
         storage.clear()
         models.RegistrationHop.objects.all().delete()
         models.Registration.objects.all().delete()
         models.CoordinatorKeys.objects.all().delete()
         models.BrowserState.objects.all().delete()
+    attribution.forget_navigations()
+    testing.clear_received()
+    return {"reports": reports, "registrations": registrations, "clock_offset_ms": 0}
 
 
 def _due_now() -> list[str]:

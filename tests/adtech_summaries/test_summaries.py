@@ -157,6 +157,29 @@ def test_late_reports_of_a_queried_hour_are_set_aside(
     assert AggregationJob.objects.get().return_code == "SUCCESS"
 
 
+def test_after_the_reset_the_same_hour_is_aggregated_again(
+    client, adtech_world, eager_celery, django_capture_on_commit_callbacks
+):
+    """The next attendee's reports of an hour the last one queried make a new summary, not "late" ones."""
+    from guide.services import reset_all
+
+    b1 = _buckets()[0]
+    _report(adtech_world, [(b1, 5, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(batching.submit_pending(force=True)["submitted"]) == 1
+    results = reset_all({})
+    assert all(r["cleared"] for r in results.values()), results
+    assert results["adtech"]["detail"]["submitted_jobs"] == 1
+    assert batching.read_manifests() == [] and AggregationJob.objects.count() == 0
+    _report(adtech_world, [(b1, 7, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = batching.submit_pending(force=True)
+    assert again["late"] == 0 and len(again["submitted"]) == 1
+    assert AggregationJob.objects.get().return_code == "SUCCESS"
+    listing = client.get("/summaries/", HTTP_HOST=HOST).content.decode()
+    assert "UNKNOWN" not in listing
+
+
 def test_debug_runs_leave_reports_for_the_real_query(
     adtech_world, eager_celery, django_capture_on_commit_callbacks
 ):
