@@ -222,3 +222,25 @@ def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path
     assert outcome["errors"] == [] and len(outcome["submitted"]) == 1
     status = batching.get_job(outcome["submitted"][0])
     assert status["job_status"] == "FINISHED" and status["result_info"]["return_code"] == "SUCCESS"
+
+
+def test_compare_with_a_larger_epsilon_is_a_debug_run_of_the_same_batch(
+    client, adtech_world, eager_celery, django_capture_on_commit_callbacks
+):
+    b1 = _buckets()[0]
+    for _ in range(3):
+        _report(adtech_world, [(b1, 4096, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = batching.submit_pending(force=True)["submitted"][0]
+    page = client.get(f"/summaries/{first}/", HTTP_HOST=HOST).content.decode()
+    assert "Negative values" in page and "In production" in page and "third-party cookies" in page
+    assert "Compare: the same reports with ε = 64" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/summaries/{first}/rerun", {"epsilon": "64"}, HTTP_HOST=HOST)
+    rerun = response.url.rstrip("/").rsplit("/", 1)[1]
+    job = AggregationJob.objects.get(job_request_id=rerun)
+    assert job.debug_run and job.return_code == "SUCCESS", job.return_message
+    detail = client.get(f"/summaries/{rerun}/", HTTP_HOST=HOST)
+    rows = {r["bucket"]: r for r in detail.context["rows"]}
+    assert rows[b1]["exact"] == 3 * 4096 and detail.context["noise"]["epsilon"] == 64
+    assert first in detail.content.decode()  # it links back to the batch's real query
