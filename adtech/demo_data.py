@@ -83,6 +83,13 @@ def load(stdout=None) -> str:
             },
         )
         created += new
+    # What the workshop's lessons rely on is brought back on an older database too: the product
+    # events' category filters (boots are not credited to a tent ad) and the trigger debug key
+    # (exact sums beside the noised ones).
+    ConversionEvent.objects.filter(
+        event__in=[e for e, spec in EVENTS.items() if spec[4]], filter_by_category=False
+    ).update(filter_by_category=True)
+    AggregationSettings.objects.filter(trigger_debug_key="").update(trigger_debug_key=TRIGGER_DEBUG_KEY)
     if not AggregationSettings.objects.exists():
         AggregationSettings.objects.create(
             source_dimensions=list(DEFAULT_SOURCE_DIMENSIONS),

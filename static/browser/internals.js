@@ -40,7 +40,7 @@
       td([text(s.source_event_id)]),
       td([badge(s.status)]),
       td([s.source_type]),
-      td([list([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
+      h("td", { cls: "origins" }, [list([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
       td([dests.join(", ")]),
       td([list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
         ["event windows end", ends], ["aggregatable window ends", when(s.aggregatable_report_window_end)]])]),
@@ -189,5 +189,18 @@
 
   fromHash();
   render(data);
-  setInterval(function () { refresh(false); }, 2000);
+  // Poll while the tab is visible and something is pending (reports waiting, registrations in flight);
+  // with nothing pending for a minute it stops, and coming back to the tab refreshes once more.
+  var quietSince = Date.now();
+  setInterval(function () {
+    if (document.hidden) return;
+    var pending = /[1-9]/.test((document.getElementById("next-report") || {}).textContent || "") ||
+      document.querySelector("[data-status=pending], .badge.pending") !== null;
+    if (pending) quietSince = Date.now();
+    if (Date.now() - quietSince > 60000) return;
+    refresh(false);
+  }, 2000);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { quietSince = Date.now(); refresh(false); }
+  });
 })();
