@@ -30,6 +30,8 @@ NOT_PAGES = {
     r"^ads/serve$": "ad frames: opened by the news pages, which the crawl visits",
     r"^\.well-known/attribution-reporting/": "report receivers: the browser POSTs reports there",
     r"^summaries/create$": "POST only: the create-summary button",
+    r"/rerun$": "POST only: the compare-with-a-larger-epsilon button",
+    r"^api/validate$": "the validator API: it answers a header value given to it (400 without one)",
     r"^cart/(add|remove)$": "POST only: the cart's buttons",
     r"^actions/": "POST only: the internals' buttons",
     r"^api/actions/": "POST only: the internals' buttons, as JSON",

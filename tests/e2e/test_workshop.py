@@ -87,6 +87,8 @@ def test_two_attendees_in_the_same_hour_both_reach_a_summary_report(lab, chromiu
 
 def test_every_page_of_every_host_has_a_clean_console(lab, chromium):
     """After a workshop run (real data on every party), every page loads without an unexplained error."""
+    from aggregation.models import AggregationJob
+    from browser.models import Report
     from config.hosts import PARTIES
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -96,6 +98,9 @@ def test_every_page_of_every_host_has_a_clean_console(lab, chromium):
         f"{lab['shop']}/orders/{outcome['order_id']}/",
         f"{lab['shop']}/orders/TH-GONE0000/",
         f"{lab['shop']}/checkout/",
+        f"{lab['shop']}/products/tent-2p/",
+        f"{lab['browser']}/api/reports/{Report.objects.first().report_id}",
+        f"{origins['aggregation']}/jobs/{AggregationJob.objects.first().job_request_id}/progress.json",
     ]
     result = crawl(context, origins, seeds)
     context.close()
