@@ -22,6 +22,7 @@ from django.core.management import call_command
 from .crawl import crawl
 from .workshop import (
     TIMEOUT,
+    ConsoleWatch,
     require_simulation,
     reset_for_next_attendee,
     wait_for_registration,
@@ -107,6 +108,27 @@ def test_every_page_of_every_host_has_a_clean_console(lab, chromium):
     assert len(result.visited) > 40
     assert not result.problems, "\n".join(str(p) for p in result.problems)
     assert not result.uncovered, f"routes no page links to and the crawl did not reach: {result.uncovered}"
+
+
+def test_script_registrations_leave_a_clean_console(lab, chromium):
+    """The XHR page's button and the newsletter sign-up: cross-site XHRs, answered without a CORS error."""
+    context = chromium.new_context()
+    watch = ConsoleWatch()
+    watch.attach(context)
+    page = context.new_page()
+    page.goto(lab["news"] + "/ways/xhr/")
+    require_simulation(page)
+    page.get_by_role("button", name="The ad was seen: register with XMLHttpRequest").click()
+    hop = wait_for_registration(page, "type=view")["hops"][0]
+    assert hop["kind"] == "source"
+    page.goto(lab["shop"] + "/newsletter/")
+    page.fill("input[name=email]", "attendee@example.com")
+    page.get_by_role("button", name="Sign up").click()
+    assert wait_for_registration(page, "event=newsletter-signup")["hops"][0]["kind"] == "trigger"
+    page.wait_for_timeout(1000)
+    problems = watch.take()
+    context.close()
+    assert not problems, "\n".join(str(p) for p in problems)
 
 
 def test_boots_after_a_tent_ad_make_no_report_and_the_pages_say_why(lab, tab):
