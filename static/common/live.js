@@ -7,6 +7,7 @@
   const POLL_MS = 2000;
   if (!document.querySelector("[data-live]")) return;
   let timer = null;
+  let polled = false;
   const note = document.querySelector("[data-live-note]");
   const say = (text) => { if (note) note.textContent = text; };
   const busy = () => document.querySelector("[data-live-busy]") !== null;
@@ -29,7 +30,8 @@
 
   function schedule() {
     if (timer !== null || document.hidden) return;
-    if (!busy()) { say("Up to date: nothing in progress, so this page stopped asking for news."); return; }
+    if (!busy()) { say(polled ? "Up to date: nothing in progress any more, so this page stopped asking." : ""); return; }
+    polled = true;
     say("Updating live while a job is in progress…");
     timer = window.setTimeout(refresh, POLL_MS);
   }
