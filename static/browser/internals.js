@@ -194,8 +194,8 @@
   var quietSince = Date.now();
   setInterval(function () {
     if (document.hidden) return;
-    var pending = /[1-9]/.test((document.getElementById("next-report") || {}).textContent || "") ||
-      document.querySelector("[data-status=pending], .badge.pending") !== null;
+    var next = document.getElementById("next-report");
+    var pending = next !== null && next.textContent.trim() !== "none waiting";
     if (pending) quietSince = Date.now();
     if (Date.now() - quietSince > 60000) return;
     refresh(false);
