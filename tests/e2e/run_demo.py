@@ -52,7 +52,19 @@ def main() -> int:
                 reset_for_next_attendee(context, lab["guide"])
                 outcome = walk_workshop(context, lab, shot)
                 print(f"run {run + 1}:", json.dumps(outcome))
-        result = crawl(context, origins, [o + "/" for o in origins.values()])
+        from aggregation.models import AggregationJob
+        from browser.models import Report
+
+        seeds = [o + "/" for o in origins.values()] + [
+            f"{lab['shop']}/products/tent-2p/",
+            f"{lab['shop']}/orders/TH-GONE0000/",
+        ]
+        if Report.objects.exists():
+            seeds.append(f"{lab['browser']}/api/reports/{Report.objects.first().report_id}")
+        if AggregationJob.objects.exists():
+            job = AggregationJob.objects.first().job_request_id
+            seeds.append(f"{origins['aggregation']}/jobs/{job}/progress.json")
+        result = crawl(context, origins, seeds)
         print(f"crawl: {len(result.visited)} URLs")
         for problem in result.problems:
             status = 1

@@ -107,10 +107,24 @@ def wait_for_step(guide, number: int, timeout: float = 30_000) -> None:
 
 
 def _adtech_counts(page, adtech: str) -> dict[str, int]:
-    data = page.evaluate(
-        "async (url) => (await fetch(url, {cache: 'no-store'})).json()", adtech + "/api/dashboard"
-    )
-    return data["summary"]["reports_by_kind"]
+    """The ad tech's report counts, asked from here (not from a page, which CORS would rightly stop)."""
+    import httpx
+
+    from adtech.batching import _loopback
+
+    url, host = _loopback(adtech + "/api/dashboard")
+    return httpx.get(url, headers={"Host": host}, timeout=30).json()["summary"]["reports_by_kind"]
+
+
+def _wait_for_report(page, adtech: str, kind: str, seconds: float) -> bool:
+    """Whether the ad tech has (or gets within ``seconds``) a report of ``kind``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if _adtech_counts(page, adtech).get(kind):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(250)
 
 
 def walk_workshop(context, lab: dict[str, str], shot=None) -> dict[str, Any]:
@@ -170,6 +184,9 @@ def walk_workshop(context, lab: dict[str, str], shot=None) -> dict[str, Any]:
     again = wait_for_registration(page, "event=purchase")
     assert "dedup" in (again["hops"][0]["status"] + again["hops"][0]["explanation"]).lower()
     wait_for_step(guide, 3)
+    mark("step_3_purchase_registered")
+    _wait_for_report(page, lab["adtech"], "event-level-debug", 15)
+    mark("first_event_level_debug_copy_at_adtech")
 
     # (4) Attribution internals, opened from the guide.
     page.goto(lab["guide"] + "/")
@@ -187,19 +204,12 @@ def walk_workshop(context, lab: dict[str, str], shot=None) -> dict[str, Any]:
     page.get_by_role("button", name="Send all pending reports").click()
     page.wait_for_load_state()
     wait_for_step(guide, 5)
+    _wait_for_report(page, lab["adtech"], "event-level", 60)
+    mark("first_event_level_report_at_adtech")
 
     # (6) The ad tech received an event-level and an aggregatable report.
     page.goto(lab["adtech"] + "/")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        counts = _adtech_counts(page, lab["adtech"])
-        if counts.get("event-level-debug"):
-            mark("first_event_level_debug_copy")
-        if counts.get("event-level"):
-            mark("first_event_level_report")
-        if counts.get("event-level") and counts.get("aggregatable"):
-            break
-        page.wait_for_timeout(500)
+    _wait_for_report(page, lab["adtech"], "aggregatable", 60)
     page.locator("#reports .report").first.wait_for()
     dashboard = page.locator("main").inner_text().lower()
     assert "purchase" in dashboard and "trail-tents" in dashboard
@@ -221,6 +231,7 @@ def walk_workshop(context, lab: dict[str, str], shot=None) -> dict[str, Any]:
     wait_for_step(guide, 7)
     done = int(guide.locator("[data-steps-done]").inner_text())
     guide.reload()
+    mark("all_seven_steps")
     shot(guide, "guide")
     guide.close()
     page.close()
