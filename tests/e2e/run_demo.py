@@ -44,7 +44,9 @@ def main() -> int:
     status = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=os.environ.get("ARA_CHROMIUM", "/usr/bin/chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu"],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         if not args.crawl_only:
