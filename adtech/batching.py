@@ -64,6 +64,10 @@ class Batch:
         return (self.shared_id, self.hour, self.reporting_origin)
 
     @property
+    def hour_iso(self) -> str:
+        return datetime.fromtimestamp(self.hour, UTC).strftime("%Y-%m-%d %H:00 UTC")
+
+    @property
     def last_received(self):
         return max(r.received_at for r in self.reports)
 
@@ -380,6 +384,37 @@ def _mark(reports: list[Any], job_id: str) -> int:
     from adtech.services import mark_batched
 
     return mark_batched([r.pk for r in reports], job_id)
+
+
+def rerun_with_epsilon(job_request_id: str, epsilon: float, *, now: datetime | None = None) -> str:
+    """Query an already aggregated batch again as a *debug run* with another epsilon.
+
+    A debug run spends no privacy budget, so the same reports can be summed again: the page can put
+    the noise of two epsilons side by side. Production would refuse a second real query of them.
+    """
+    original = read_manifest(job_request_id)
+    if original is None:
+        raise SubmitError(f"no batch {job_request_id!r} was submitted")
+    now = now or timezone.now()
+    job_id = f"adtech-{now:%Y%m%d-%H%M%S}-{original['shared_id'][:8]}-{secrets.token_hex(3)}"
+    folder = storage_root() / "batches" / job_id
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        **original,
+        "job_request_id": job_id,
+        "created_at": now.isoformat(),
+        "epsilon": epsilon,
+        "debug_run": True,
+        "rerun_of": job_request_id,
+        "output_prefix": f"summaries/{job_id}/summary.avro",
+        "output": f"summaries/{job_id}/summary-1-of-1.avro",
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
+    if status != 202:
+        _discard(job_id, True)
+        raise SubmitError(f"{job_id}: {status} {body.get('message', body)}")
+    return job_id
 
 
 def _discard(job_id: str, debug_run: bool) -> None:

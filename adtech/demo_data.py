@@ -47,12 +47,17 @@ CAMPAIGNS = [
 TRIGGER_DEBUG_KEY = "2001"
 
 # event: (trigger data for clicks 0..7, for views 0..1, priority, dedup by order, filter by category)
+# Every product event filters on the category, so a boots page view is never credited to a tent ad;
+# the newsletter is about no product and matches any source.
 EVENTS = {
-    "product-view": (1, 0, 0, False, False),
-    "add-to-cart": (2, 0, 10, False, False),
+    "product-view": (1, 0, 0, False, True),
+    "add-to-cart": (2, 0, 10, False, True),
     "purchase": (3, 1, 100, True, True),
     "newsletter-signup": (4, 0, 5, False, False),
 }
+
+
+TRIGGER_DEBUG_KEY = "9001"
 
 
 def load(stdout=None) -> str:
@@ -80,6 +85,13 @@ def load(stdout=None) -> str:
             },
         )
         created += new
+    # What the workshop's lessons rely on is brought back on an older database too: the product
+    # events' category filters (boots are not credited to a tent ad) and the trigger debug key
+    # (exact sums beside the noised ones).
+    ConversionEvent.objects.filter(
+        event__in=[e for e, spec in EVENTS.items() if spec[4]], filter_by_category=False
+    ).update(filter_by_category=True)
+    AggregationSettings.objects.filter(trigger_debug_key="").update(trigger_debug_key=TRIGGER_DEBUG_KEY)
     if not AggregationSettings.objects.exists():
         AggregationSettings.objects.create(
             source_dimensions=list(DEFAULT_SOURCE_DIMENSIONS),

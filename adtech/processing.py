@@ -239,7 +239,15 @@ def _aggregatable(report: ReceivedReport, body: Any) -> None:
                 report.campaign = Campaign.objects.filter(code=parts["campaign"]).first()
             if parts["event"] and not report.event:
                 report.event = _event_name(parts["event"])
+    campaign_from = "debug cleartext (the key scheme's campaign byte)" if report.campaign else None
+    if report.campaign is None and isinstance(body.get("source_debug_key"), str):
+        # Each campaign sets its own source debug key, so the key names the campaign.
+        report.campaign = (
+            Campaign.objects.filter(debug_key=body["source_debug_key"]).exclude(debug_key="").first()
+        )
+        campaign_from = "source_debug_key" if report.campaign else None
     report.decoded = {
+        "campaign_from": campaign_from,
         "shared_info": shared_info,
         "key_id": report.key_id,
         "aggregation_coordinator_origin": report.aggregation_coordinator_origin,

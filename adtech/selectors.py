@@ -54,7 +54,7 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
         "campaign"
     )
     for report in counted.only("kind", "event", "campaign__slug", "debug_contributions"):
-        key = (report.campaign.slug if report.campaign else "(unknown)", report.event or "(unknown)")
+        key = (report.campaign.slug if report.campaign else "", report.event or "")
         row = table.setdefault(key, Counter())
         if report.kind == R.EVENT_LEVEL:
             row["event_level_reports"] += 1
@@ -64,7 +64,12 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
                 measure = (c["bucket"] >> 120) & 0xFF
                 row["debug_value_sum" if measure == 2 else "debug_count_sum"] += c["value"]
     return [
-        {"campaign": campaign, "event": event, **counts}
+        {
+            "campaign": campaign or None,
+            "campaign_note": None if campaign else UNKNOWN_CAMPAIGN,
+            "event": event or None,
+            **counts,
+        }
         for (campaign, event), counts in sorted(table.items())
     ]
 
@@ -118,6 +123,13 @@ def latest_reports(per_browser: int = 3) -> list[dict[str, Any]]:
 def sender_as_json(user_agent: str) -> dict[str, str]:
     sender = browsers.identify(user_agent)
     return {"key": sender.key or "unknown", "label": sender.label, "explanation": sender.explanation}
+
+
+# Why a report can have no campaign: the dashboard says it in the campaign's place.
+UNKNOWN_CAMPAIGN = (
+    "not known: an aggregatable report without debug cleartext is encrypted, and only a summary report "
+    "can tell its campaign (through the key scheme's campaign byte)"
+)
 
 
 def dashboard_summary() -> dict[str, Any]:

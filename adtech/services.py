@@ -203,13 +203,22 @@ def unconfirmed_batches(claimed_before: datetime) -> list[str]:
 
 
 def clear_all_data() -> dict[str, int]:
-    """Forget every received report and registration, and the batches sent; campaigns and settings stay."""
+    """Forget every received report, registration, submitted job and queried batch.
+
+    Campaigns and settings stay. The batch manifests are this ad tech's record of the jobs it
+    submitted and of the hours it already queried: left behind, they would set the next
+    attendee's reports aside as "late" for an hour the last attendee queried.
+    """
     from .batching import forget_batches
 
     with transaction.atomic():
         reports, _ = ReceivedReport.objects.all().delete()
         registrations, _ = Registration.objects.all().delete()
-    return {"reports": reports, "registrations": registrations, "batches": forget_batches()}
+        # The claims on budget units go with the jobs: the next attendee's reports of the same
+        # hour are a new batch.
+        BatchClaim.objects.all().delete()
+    jobs = forget_batches()
+    return {"reports": reports, "registrations": registrations, "submitted_jobs": jobs}
 
 
 def save_campaign(campaign: Campaign) -> Campaign:

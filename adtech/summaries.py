@@ -21,16 +21,22 @@ def summary_list(limit: int = 50) -> list[dict[str, Any]]:
     """The latest submitted batches, newest first, with each job's status from getJob."""
     out = []
     for manifest in batching.read_manifests()[:limit]:
-        job = batching.get_job(manifest["job_request_id"]) or {}
-        result = job.get("result_info") or {}
+        job = batching.get_job(manifest["job_request_id"])
+        result = (job or {}).get("result_info") or {}
         out.append(
             {
                 **manifest,
-                "job_status": job.get("job_status", "UNKNOWN"),
+                # None: the service does not know the job (it was cleared) or did not answer.
+                "job_status": job.get("job_status") if job else None,
                 "return_code": result.get("return_code", ""),
             }
         )
     return out
+
+
+def in_progress(summaries: list[dict[str, Any]]) -> bool:
+    """Whether a page listing these jobs should keep asking for news."""
+    return any(s["job_status"] in ("RECEIVED", "IN_PROGRESS") for s in summaries)
 
 
 def summary_detail(job_request_id: str) -> dict[str, Any] | None:
@@ -73,8 +79,19 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     )
     touched = [r for r in rows if r["exact"]]
     noises = [abs(r["noise"]) for r in rows if r["noise"] is not None]
+    siblings = [
+        m
+        for m in batching.read_manifests()
+        if m["job_request_id"] != job_request_id
+        and (m.get("rerun_of") == job_request_id or m["job_request_id"] == manifest.get("rerun_of"))
+    ]
     return {
         "manifest": manifest,
+        "siblings": siblings,
+        "in_progress": job.get("job_status") in ("RECEIVED", "IN_PROGRESS"),
+        "max_epsilon": noise.MAX_EPSILON,
+        "count_value": _count_value(),
+        "negative_rows": sum(1 for r in rows if r["metric"] < 0),
         "job": job,
         "result": result,
         "rows": rows,
@@ -108,3 +125,10 @@ def _debug_check(output: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | N
         if r["exact"] is not None and unnoised.get(r["bucket"], 0) != r["exact"]
     ]
     return {"buckets": len(rows), "differ": differ}
+
+
+def _count_value() -> int:
+    """What one conversion adds to a count bucket, with the ad tech's current value scaling."""
+    from .registrations import aggregation_settings, scaling_of
+
+    return scaling_of(aggregation_settings()).count_value

@@ -16,11 +16,13 @@ from . import batching, summaries
 
 @require_GET
 def summary_list(request: HttpRequest) -> HttpResponse:
+    listed = summaries.summary_list()
     return render(
         request,
         "adtech/summary_list.html",
         {
-            "summaries": summaries.summary_list(),
+            "summaries": listed,
+            "in_progress": summaries.in_progress(listed),
             "pending": batching.plan_batches(),
             "expected_noise": noise.expected_absolute(noise.DEFAULT_EPSILON),
         },
@@ -59,8 +61,22 @@ def summary_detail(request: HttpRequest, job_request_id: str) -> HttpResponse:
     return render(request, "adtech/summary_detail.html", detail)
 
 
+@require_POST
+def summary_rerun(request: HttpRequest, job_request_id: str) -> HttpResponse:
+    """The same batch again as a debug run with a larger epsilon, to compare the noise."""
+    try:
+        epsilon = noise.check_epsilon(request.POST.get("epsilon") or noise.MAX_EPSILON)
+        new_id = batching.rerun_with_epsilon(job_request_id, epsilon)
+    except (ValueError, batching.SubmitError) as exc:
+        messages.error(request, str(exc))
+        return redirect("adtech-summary-detail", job_request_id=job_request_id)
+    messages.success(request, f"Submitted the same reports again as a debug run with ε = {epsilon:g}.")
+    return redirect("adtech-summary-detail", job_request_id=new_id)
+
+
 urlpatterns = [
     path("", summary_list, name="adtech-summaries"),
     path("create", summary_create, name="adtech-summary-create"),
     path("<str:job_request_id>/", summary_detail, name="adtech-summary-detail"),
+    path("<str:job_request_id>/rerun", summary_rerun, name="adtech-summary-rerun"),
 ]

@@ -97,7 +97,8 @@ def product_view_trigger(product: Product) -> TriggerSnippet:
         explanation="A 1×1 conversion pixel with an empty <code>attributionsrc</code>: the image request "
         "registers. The browser offers <code>event-source, trigger</code>, and the ad tech answers "
         "<code>Attribution-Reporting-Register-Trigger</code>, so this is a trigger: a product view, which the "
-        "ad tech can count as a low-value conversion." + NO_WAIVER,
+        "ad tech can count as a low-value conversion. The URL carries the product's category, which the ad "
+        "tech turns into <code>filters</code>: viewing boots is never credited to a tent ad." + NO_WAIVER,
     )
 
 
@@ -125,7 +126,8 @@ def add_to_cart_trigger(product: Product) -> TriggerSnippet:
         explanation="Adding to the cart happens in script, so the trigger is registered with "
         "<code>fetch</code> and <code>attributionReporting: {eventSourceEligible: false, triggerEligible: "
         "true}</code>: the browser sends <code>Attribution-Reporting-Eligible: trigger</code>, and only a "
-        "trigger header counts in the answer." + NO_WAIVER,
+        "trigger header counts in the answer. As for every product event, the category becomes "
+        "<code>filters</code>, so only an ad for this category can be credited." + NO_WAIVER,
     )
 
 
@@ -174,5 +176,8 @@ def newsletter_trigger() -> TriggerSnippet:
         url=url,
         explanation="After the sign-up succeeds, an <code>XMLHttpRequest</code> with "
         "<code>setAttributionReporting({eventSourceEligible: false, triggerEligible: true})</code> registers a "
-        "newsletter-signup trigger: <code>Attribution-Reporting-Eligible: trigger</code>." + NO_WAIVER,
+        "newsletter-signup trigger: <code>Attribution-Reporting-Eligible: trigger</code>. An XHR to the ad tech's "
+        "site is a CORS request, so the ad tech answers it with <code>Access-Control-Allow-Origin</code> for the "
+        "shop. The newsletter is about no product, so this trigger has no category filter: any source for the "
+        "shop can be credited." + NO_WAIVER,
     )

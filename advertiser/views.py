@@ -102,7 +102,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def order(request: HttpRequest, order_id: str) -> HttpResponse:
-    found = found_or_404(selectors.get_order(order_id), "No such order")
+    found = selectors.get_order(order_id)
+    if found is None:
+        # An old link (a bookmark, the last attendee's tab after a reset): the shop's own page says so.
+        return _render(request, "advertiser/order_not_found.html", {"order_id": order_id}, status=404)
     return _render(
         request, "advertiser/thanks.html", {"order": found, "trigger": selectors.purchase_trigger(found)}
     )

@@ -40,6 +40,11 @@ def demo_config() -> Config:
 _NAVIGATION_SCOPE_SETS: dict = {}
 
 
+def forget_navigations() -> None:
+    """Drops the remembered navigations (the reset for the next attendee)."""
+    _NAVIGATION_SCOPE_SETS.clear()
+
+
 def engine(*, debug_mode: bool | None = None) -> AttributionEngine:
     """An engine over the database; ``debug_mode`` None reads the stored switch."""
     debug = clock.debug_mode() if debug_mode is None else debug_mode

@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 
 from attribution_reporting import reports as R
 
-from . import clock, cookies, delivery, models, selectors, storage
+from . import attribution, clock, cookies, delivery, models, selectors, storage, testing
 from .network import PageRequest, PageResponse, fetch, register
 from .registration import (
     NAVIGATION_MECHANISMS,
@@ -145,9 +145,15 @@ class ClockMove:
     explanation: str
 
 
-def clear_all_data() -> None:
-    """Forgets every source, report, registration, cookie and cached key; resets the clock and settings."""
+def clear_all_data() -> dict[str, int]:
+    """Forgets every source, report, registration, cookie and cached key; resets the clock and debug mode.
+
+    Process-wide memory goes too (the attribution-scope sets of navigations, the test receiver's
+    list), so nothing of the last attendee can shape the next one's attributions.
+    """
     with transaction.atomic():
+        reports = models.Report.objects.count()
+        registrations = models.Registration.objects.count()
         storage.clear()
         cookies.clear()
         models.Profile.objects.all().delete()
@@ -155,6 +161,9 @@ def clear_all_data() -> None:
         models.Registration.objects.all().delete()
         models.CoordinatorKeys.objects.all().delete()
         models.BrowserState.objects.all().delete()
+    attribution.forget_navigations()
+    testing.clear_received()
+    return {"reports": reports, "registrations": registrations, "clock_offset_ms": 0}
 
 
 def _due_now() -> list[str]:

@@ -131,8 +131,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 # CORS: the shim on the publisher and advertiser pages calls the simulated browser's API;
-# ad pages on the ad tech host do too. Exactly those origins, only the browser's /api/.
-CORS_URLS_REGEX = r"^/api/.*$"  # the network service (/network) answers CORS itself
+# ad pages on the ad tech host do too. The ad tech's registration endpoints answer the same
+# origins, so a page's XMLHttpRequest (always a CORS request) gets its answer without an error.
+# Exactly those origins, only those paths; the network service (/network) answers CORS itself.
+CORS_URLS_REGEX = r"^/(api/.*|register/(source|trigger))$"
 CORS_ALLOW_CREDENTIALS = False
 
 

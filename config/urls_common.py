@@ -1,9 +1,14 @@
 """What every party's urlconf includes: static files on every host, and the error handlers."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.staticfiles.views import serve
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 
 def static_file(request: HttpRequest, path: str) -> HttpResponse:
@@ -14,12 +19,21 @@ def static_file(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404("no such static file") from None
 
 
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The lab's icon: browsers ask every host for ``/favicon.ico``; an SVG does (Chromium takes it)."""
+    icon = Path(settings.BASE_DIR) / "static" / "common" / "favicon.svg"
+    return HttpResponse(icon.read_bytes(), content_type="image/svg+xml")
+
+
 def common_patterns() -> list:
     from browser.views import service_worker
 
     return [
         # The demo serves its own static files on every host (one process, no CDN).
         re_path(r"^static/(?P<path>.*)$", static_file),
+        path("favicon.ico", favicon, name="favicon"),
         # The simulated browser's service worker, at each origin's root (its scope is the origin).
         path("attributionlab-sw.js", service_worker, name="attributionlab-sw"),
     ]

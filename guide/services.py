@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +14,8 @@ from django.utils import timezone
 
 from . import selectors, steps
 from .models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 ALIVE_WITHIN = timedelta(seconds=45)
 
@@ -57,14 +61,24 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
 
 # --- The workshop: live step checks and the reset for the next attendee ---------------------------------
 
-# Each party's clear_all_data(), in the order the reset runs them (the browser first, so nothing it
-# still holds is delivered to an ad tech that was just emptied).
-RESET_TARGETS: tuple[tuple[str, str], ...] = (
-    ("browser", "browser.services"),
-    ("adtech", "adtech.services"),
-    ("aggregation", "aggregation.services"),
-    ("advertiser", "advertiser.services"),
-)
+
+def _reset_targets() -> tuple[tuple[str, Callable[[], Any]], ...]:
+    """Each party's own ``clear_all_data()``, in the order the reset runs them.
+
+    The browser goes first, so nothing it still holds is delivered to an ad tech that was just
+    emptied; the ad tech before the aggregation service, so no job is submitted in between.
+    """
+    import adtech.services
+    import advertiser.services
+    import aggregation.services
+    import browser.services
+
+    return (
+        ("browser", browser.services.clear_all_data),
+        ("adtech", adtech.services.clear_all_data),
+        ("aggregation", aggregation.services.clear_all_data),
+        ("advertiser", advertiser.services.clear_all_data),
+    )
 
 
 def workshop_status(flags: dict) -> dict:
@@ -91,23 +105,15 @@ def mark_internals_visited(session) -> None:
 
 
 def reset_all(session) -> dict[str, dict]:
-    """Clears every party's data; a party whose clear is missing or fails is reported, not fatal."""
+    """Clears every party's data; a party whose clear fails is reported with the reason, the rest go on."""
     results: dict[str, dict] = {}
-    for party, module_name in RESET_TARGETS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            results[party] = {"cleared": False, "error": f"{module_name} is not available ({exc})"}
-            continue
-        clear = getattr(module, "clear_all_data", None)
-        if clear is None:
-            results[party] = {"cleared": False, "error": f"{module_name}.clear_all_data() does not exist yet"}
-            continue
+    for party, clear in _reset_targets():
         try:
             with transaction.atomic():
                 detail = clear()
-        except Exception as exc:
-            results[party] = {"cleared": False, "error": f"{module_name}.clear_all_data() failed: {exc}"}
+        except Exception as exc:  # one party's failure must not keep the others from being cleared
+            logger.exception("reset: %s could not be cleared", party)
+            results[party] = {"cleared": False, "error": f"{party} could not be cleared: {exc}"}
             continue
         results[party] = {"cleared": True, "detail": detail if isinstance(detail, dict) else None}
     session.pop(steps.INTERNALS_VISITED, None)

@@ -105,8 +105,9 @@ STEPS: tuple[dict[str, str], ...] = (
         "from the order id.",
         "why": "The browser looks for a source whose destination is the shop's site and whose "
         "<code>filter_data</code> matches the trigger's filters, picks the one with the highest priority (then "
-        "the most recent), and schedules an event-level and an aggregatable report. Buying boots after a tent "
-        "ad makes no report: the filters do not match.",
+        "the most recent), and schedules an event-level and an aggregatable report. Every product event carries "
+        "the product's category as a filter, so viewing, adding or buying boots after a tent ad makes no report: "
+        "the filters do not match.",
     },
     {
         "key": "internals",
@@ -152,7 +153,10 @@ STEPS: tuple[dict[str, str], ...] = (
         "and calls <code>createJob</code>; the aggregation service decrypts each payload with the coordinator's "
         "private key, sums the values per bucket and adds discrete Laplace noise.",
         "why": "Noise of the same size is added to every bucket, so large sums are accurate and one person's "
-        "contribution is hidden; a batch can be aggregated only once, so the noise cannot be averaged away.",
+        "contribution is hidden; a batch can be aggregated only once, so the noise cannot be averaged away. The "
+        "demo's sources and triggers carry debug keys, so the page shows the exact sums (from the debug "
+        "cleartext) beside the noised ones; in production, without third-party cookies, only the noised ones "
+        "exist.",
     },
 )
 

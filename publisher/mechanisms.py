@@ -275,9 +275,11 @@ def _xhr() -> Mechanism:
         source_type="event",
         eligible="event-source",
         what="The same as <code>fetch</code> for code that still uses <code>XMLHttpRequest</code>: call "
-        "<code>setAttributionReporting()</code> after <code>open()</code> and before <code>send()</code>. It is "
-        "a cross-origin request, so the ad tech answers with <code>Access-Control-Allow-Origin</code>: Chrome "
-        "ignores the attribution headers of a response that fails the CORS check.",
+        "<code>setAttributionReporting()</code> after <code>open()</code> and before <code>send()</code>. "
+        "Unlike <code>fetch</code> with <code>no-cors</code>, an <code>XMLHttpRequest</code> to another site "
+        "is always a CORS request: the ad tech's registration endpoints answer with "
+        "<code>Access-Control-Allow-Origin</code> for this site, so the page's script gets the answer and the "
+        "console stays clean. The attribution headers are for the browser, not the script.",
         why="The dictionary is the same as fetch's, so the browser sends <code>event-source</code>.",
         next_step=BUY_NEXT,
         markup=markup,

@@ -25,6 +25,25 @@
     return node;
   }
 
+  // Epoch seconds as a date and a relative time: "2026-12-03 10:42 (in 4 min)".
+  function when(seconds) {
+    const t = Number(seconds);
+    if (!Number.isFinite(t) || !t) return "?";
+    const date = new Date(t * 1000);
+    const minutes = Math.round((date.getTime() - Date.now()) / 60000);
+    const rel = Math.abs(minutes) < 1 ? "now" : Math.abs(minutes) < 120
+      ? (minutes > 0 ? `in ${minutes} min` : `${-minutes} min ago`)
+      : (minutes > 0 ? `in ${Math.round(minutes / 60)} h` : `${Math.round(-minutes / 60)} h ago`);
+    return `${date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} (${rel})`;
+  }
+  function day(seconds) {
+    const t = Number(seconds);
+    return Number.isFinite(t) && t ? new Date(t * 1000).toLocaleDateString([], { dateStyle: "medium", timeZone: "UTC" }) : "?";
+  }
+  function ago(iso) {
+    return when(Date.parse(iso) / 1000);
+  }
+
   function statusBadge(status) {
     const cls = { processed: "ok", answered: "ok", pending: "warn", duplicate: "warn", declined: "warn" }[status] || "err";
     return el("span", { class: "badge " + cls }, status);
@@ -61,9 +80,14 @@
       box.append(el("div", { class: "card stat" }, el("div", { class: "stat-n" }, summary.reports_by_kind[kind] || 0),
         el("div", {}, label), el("div", { class: "muted small" }, detail)));
     }
-    const regs = Object.entries(summary.registrations).map(([k, n]) => `${n} ${k.replace(":", " ")}`).join(", ");
     box.append(el("div", { class: "card stat" }, el("div", { class: "stat-n" }, summary.unbatched_aggregatable),
-      el("div", {}, "Aggregatable reports waiting for a batch"), el("div", { class: "muted small" }, regs || "no registrations yet")));
+      el("div", {}, "Aggregatable reports waiting for a summary report"),
+      el("div", { class: "muted small" }, summary.unbatched_aggregatable ? "create one under Summary reports" : "none: every one is in a job")));
+    const regs = Object.entries(summary.registrations);
+    const total = regs.reduce((sum, [, n]) => sum + n, 0);
+    box.append(el("div", { class: "card stat" }, el("div", { class: "stat-n" }, total),
+      el("div", {}, "Registration requests answered"),
+      el("div", { class: "muted small" }, regs.map(([k, n]) => `${n} ${k.replace(":", " ")}`).join(", ") || "none yet")));
   }
 
   function conversions(rows) {
@@ -71,7 +95,8 @@
     body.replaceChildren();
     if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No conversions reported yet.")));
     for (const r of rows) {
-      body.append(el("tr", {}, el("td", {}, r.campaign), el("td", {}, r.event), el("td", {}, r.event_level_reports || 0),
+      const campaign = r.campaign || el("span", { class: "muted" }, r.campaign_note || "not known");
+      body.append(el("tr", {}, el("td", {}, campaign), el("td", {}, r.event || el("span", { class: "muted" }, "not known")), el("td", {}, r.event_level_reports || 0),
         el("td", {}, r.aggregatable_reports || 0), el("td", {}, r.debug_count_sum || 0), el("td", {}, r.debug_value_sum || 0)));
     }
   }
@@ -93,12 +118,12 @@
     if (report.kind === "event-level" || report.kind === "event-level-debug") {
       return el("p", {}, `${d.source_type} source ${d.source_event_id} (campaign ${d.campaign || "?"}, ad ${d.creative || "?"}) → `,
         el("strong", {}, d.event || `trigger data ${d.trigger_data}`), ` · destination ${d.attribution_destination}` +
-        ` · randomized_trigger_rate ${d.randomized_trigger_rate}` +
+        ` · randomized_trigger_rate ${d.randomized_trigger_rate} · scheduled ${when(d.scheduled_report_time)}` +
         (d.source_debug_key ? ` · debug keys ${d.source_debug_key}/${d.trigger_debug_key}` : ""));
     }
     const info = d.shared_info || {};
-    const parts = [el("span", {}, `${info.api || ""} · destination ${info.attribution_destination || "?"} · scheduled ${info.scheduled_report_time || "?"}` +
-      (info.source_registration_time ? ` · source day ${info.source_registration_time}` : "") + ` · key ${d.key_id || "?"}`)];
+    const parts = [el("span", {}, `${info.api || ""} · campaign ${d.campaign || "not known (encrypted, no debug cleartext)"} · destination ${info.attribution_destination || "?"} · scheduled ${when(info.scheduled_report_time)}` +
+      (info.source_registration_time ? ` · source registered on ${day(info.source_registration_time)}` : "") + ` · key ${d.key_id || "?"}`)];
     if (d.encrypted_only) {
       parts.push(el("p", { class: "muted" }, "Payload encrypted: only the aggregation service can read it (no debug cleartext)."));
     } else {
@@ -119,7 +144,7 @@
     for (const r of shown) {
       box.append(el("article", { class: "report card" },
         el("header", {}, senderBadge(r.browser), " ", el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r.status), " ",
-          el("span", { class: "muted" }, `#${r.id} · ${new Date(r.received_at).toLocaleTimeString()} · ${r.reporting_origin}` + (r.report_id ? ` · ${r.report_id}` : ""))),
+          el("span", { class: "muted" }, `#${r.id} · received ${ago(r.received_at)} · ${r.reporting_origin}` + (r.report_id ? ` · ${r.report_id}` : ""))),
         describe(r),
         el("details", {}, el("summary", {}, "Raw body as received"), el("pre", {}, r.body))));
     }
@@ -139,11 +164,36 @@
     }
   }
 
+  // Reports can arrive at any time, so the page polls while it is visible; after two minutes without
+  // anything new (and nothing pending) it stops, and a visit back to the tab starts it again.
+  const IDLE_AFTER_MS = 120000;
+  let last = "", lastChange = Date.now(), timer = null;
+
+  function schedule() {
+    if (timer !== null || document.hidden) return;
+    if (Date.now() - lastChange > IDLE_AFTER_MS) {
+      $("live-status").textContent = "paused: nothing new for 2 minutes (come back to the tab to resume)";
+      $("live-status").className = "badge";
+      return;
+    }
+    timer = window.setTimeout(() => { timer = null; poll(); }, POLL_MS);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { if (timer !== null) { window.clearTimeout(timer); timer = null; } return; }
+    lastChange = Date.now();
+    poll();
+  });
+
   async function poll() {
     try {
       const response = await fetch("/api/dashboard", { cache: "no-store" });
       if (!response.ok) throw new Error("HTTP " + response.status);
       const data = await response.json();
+      const text = JSON.stringify(data);
+      const pending = Object.values(data.summary.reports_by_status).some((s) => s.pending);
+      if (text !== last || pending) lastChange = Date.now();
+      last = text;
       kindCards(data.summary);
       senders(data.summary.by_browser);
       conversions(data.summary.conversions);
@@ -155,11 +205,11 @@
       $("live-status").textContent = "not updating: " + err.message;
       $("live-status").className = "badge err";
     }
+    schedule();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     $("kind-filter").addEventListener("change", (e) => { filter = e.target.value; poll(); });
     poll();
-    setInterval(poll, POLL_MS);
   });
 })();

@@ -1,4 +1,5 @@
-// Polls the job's progress JSON and moves the bar until the job is finished.
+// Polls the job's progress JSON and moves the bar until the job is finished; a hidden tab does not
+// poll, and coming back to it picks up where it left off.
 (function () {
   const box = document.getElementById("job-progress");
   if (!box || box.dataset.status === "FINISHED") return;
@@ -15,7 +16,14 @@
       box.querySelector(".progress").setAttribute("aria-valuenow", p.percent);
       if (p.job_status === "FINISHED") { window.location.reload(); return; }
     } catch (e) { /* the server may be restarting: try again */ }
-    setTimeout(poll, 1000);
+    later();
   }
-  setTimeout(poll, 1000);
+  let timer = null;
+  function later() {
+    if (timer === null && !document.hidden) timer = setTimeout(() => { timer = null; poll(); }, 1000);
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden && timer !== null) { clearTimeout(timer); timer = null; } else later();
+  });
+  later();
 })();

@@ -27,6 +27,17 @@
     var cls = bad.test(s) ? "err" : (/^(success|sent|active|done)|: success/i.test(s) ? "ok" : "warn");
     return h("span", { cls: "badge " + cls, text: s || "—" });
   }
+  // An origin that may wrap only between its parts (after "://", before the port), never mid-word.
+  function origin(o) {
+    var m = /^([a-z][a-z0-9+.-]*:\/\/)([^:/]+)(:\d+)?$/i.exec(String(o || ""));
+    if (!m) return h("span", { text: text(o) });
+    return h("span", { cls: "origin" }, [m[1], h("wbr"), m[2], m[3] ? h("wbr") : null, m[3] || null]);
+  }
+  function originList(pairs) {
+    return h("ul", { cls: "kv" }, pairs.filter(function (p) { return p[1]; }).map(function (p) {
+      return h("li", {}, [h("b", { text: p[0] + ": " }), origin(p[1])]);
+    }));
+  }
   function list(pairs) {
     return h("ul", { cls: "kv" }, pairs.filter(function (p) { return p[1] != null && p[1] !== ""; }).map(function (p) {
       return h("li", {}, [h("b", { text: p[0] + ": " }), String(p[1])]);
@@ -40,9 +51,9 @@
       td([text(s.source_event_id)]),
       td([badge(s.status)]),
       td([s.source_type]),
-      td([list([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
+      h("td", { cls: "origins" }, [originList([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
       td([dests.join(", ")]),
-      td([list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
+      h("td", { cls: "times" }, [list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
         ["event windows end", ends], ["aggregatable window ends", when(s.aggregatable_report_window_end)]])]),
       td([text(s.priority)]),
       td([list([["event-level", s.num_event_reports + " / " + s.max_event_level_reports],
@@ -215,5 +226,18 @@
 
   fromHash();
   render(data);
-  setInterval(function () { refresh(false); }, 2000);
+  // Poll while the tab is visible and something is pending (reports waiting, registrations in flight);
+  // with nothing pending for a minute it stops, and coming back to the tab refreshes once more.
+  var quietSince = Date.now();
+  setInterval(function () {
+    if (document.hidden) return;
+    var next = document.getElementById("next-report");
+    var pending = next !== null && next.textContent.trim() !== "none waiting";
+    if (pending) quietSince = Date.now();
+    if (Date.now() - quietSince > 60000) return;
+    refresh(false);
+  }, 2000);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { quietSince = Date.now(); refresh(false); }
+  });
 })();

@@ -75,5 +75,15 @@
       if (!window.confirm("Clear every party's data for the next attendee?")) event.preventDefault();
     });
   }
-  setInterval(refresh, 3000);
+  // Poll while the tab is visible and a step is still to do; a hidden tab does not poll, and coming
+  // back to it refreshes at once. Once all seven are done there is nothing left to wait for.
+  let allDone = false;
+  async function tick() {
+    if (document.hidden || allDone) return;
+    await refresh();
+    allDone = doneCount.textContent === box.querySelectorAll("[data-step]").length.toString();
+    if (!allDone) window.setTimeout(tick, 3000);
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) { allDone = false; tick(); } });
+  tick();
 })();

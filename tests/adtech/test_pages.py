@@ -34,7 +34,7 @@ def test_dashboard_json_shows_reports_conversions_and_registrations(adtech, demo
     assert summary["reports_by_kind"]["event-level"] == 1
     assert summary["reports_by_kind"]["verbose-debug"] == 1
     assert summary["conversions"] == [
-        {"campaign": "trail-tents", "event": "purchase", "event_level_reports": 1}
+        {"campaign": "trail-tents", "campaign_note": None, "event": "purchase", "event_level_reports": 1}
     ]
     assert summary["registrations"] == {"source:answered": 1, "trigger:declined": 1}
     kinds = [r["kind"] for r in data["reports"]]

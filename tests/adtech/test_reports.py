@@ -363,7 +363,7 @@ def test_clear_all_data_keeps_campaigns(client, demo, adtech):
     )
     assert batching.spent_units() == {("s", 0, "o"): "job-1"}
     counts = services.clear_all_data()
-    assert counts == {"reports": 1, "registrations": 1, "batches": 1}
+    assert counts == {"reports": 1, "registrations": 1, "submitted_jobs": 1}
     # The aggregation service forgets its budget on reset, so the ad tech forgets the hours it queried.
     assert batching.spent_units() == {} and batching.read_manifests() == []
     from adtech.models import Campaign, Registration
@@ -399,3 +399,22 @@ def test_a_report_records_its_sender_and_the_api_filters_by_it(client):
     summary = selectors.dashboard_summary()["by_browser"]
     assert summary["chrome"]["reports"] == {"event-level": 1}
     assert summary["simulated"]["reports"] == {"event-level": 1}
+
+
+def test_aggregatable_report_without_cleartext_names_its_campaign_by_source_debug_key(client, demo):
+    """No debug cleartext, but each campaign's source debug key is its own: the report still names it."""
+    body = dict(_golden("goldens/latest"))
+    body["aggregation_service_payloads"] = [
+        {k: v for k, v in body["aggregation_service_payloads"][0].items() if k != "debug_cleartext_payload"}
+    ]
+    body["shared_info"] = body["shared_info"].replace("https://report.test", "http://adtech.localhost:8000")
+    body["source_debug_key"] = "1002"
+    report = _store(client, "report-aggregate-attribution", body)
+    assert report.campaign.slug == "winter-boots"
+    assert report.decoded["campaign_from"] == "source_debug_key" and report.decoded["encrypted_only"]
+    body["source_debug_key"] = "4242"
+    body["shared_info"] = body["shared_info"].replace('"report_id":"', '"report_id":"0')
+    unknown = _store(client, "report-aggregate-attribution", body)
+    assert unknown.campaign is None
+    row = next(r for r in selectors.conversions_by_campaign() if r["campaign"] is None)
+    assert "encrypted" in row["campaign_note"]

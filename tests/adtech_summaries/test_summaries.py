@@ -157,6 +157,29 @@ def test_late_reports_of_a_queried_hour_are_set_aside(
     assert AggregationJob.objects.get().return_code == "SUCCESS"
 
 
+def test_after_the_reset_the_same_hour_is_aggregated_again(
+    client, adtech_world, eager_celery, django_capture_on_commit_callbacks
+):
+    """The next attendee's reports of an hour the last one queried make a new summary, not "late" ones."""
+    from guide.services import reset_all
+
+    b1 = _buckets()[0]
+    _report(adtech_world, [(b1, 5, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(batching.submit_pending(force=True)["submitted"]) == 1
+    results = reset_all({})
+    assert all(r["cleared"] for r in results.values()), results
+    assert results["adtech"]["detail"]["submitted_jobs"] == 1
+    assert batching.read_manifests() == [] and AggregationJob.objects.count() == 0
+    _report(adtech_world, [(b1, 7, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = batching.submit_pending(force=True)
+    assert again["late"] == 0 and len(again["submitted"]) == 1
+    assert AggregationJob.objects.get().return_code == "SUCCESS"
+    listing = client.get("/summaries/", HTTP_HOST=HOST).content.decode()
+    assert "UNKNOWN" not in listing
+
+
 def test_debug_runs_leave_reports_for_the_real_query(
     adtech_world, eager_celery, django_capture_on_commit_callbacks
 ):
@@ -220,3 +243,25 @@ def test_a_debug_run_checks_the_services_sums_against_the_debug_cleartext(
         job_id = batching.submit_pending(force=True, debug_run=True)["submitted"][0]
     page = client.get(f"/summaries/{job_id}/", HTTP_HOST=HOST).content.decode()
     assert 'data-debug-check="equal"' in page
+
+
+def test_compare_with_a_larger_epsilon_is_a_debug_run_of_the_same_batch(
+    client, adtech_world, eager_celery, django_capture_on_commit_callbacks
+):
+    b1 = _buckets()[0]
+    for _ in range(3):
+        _report(adtech_world, [(b1, 4096, 0)])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = batching.submit_pending(force=True)["submitted"][0]
+    page = client.get(f"/summaries/{first}/", HTTP_HOST=HOST).content.decode()
+    assert "Negative values" in page and "In production" in page and "third-party cookies" in page
+    assert "Compare: the same reports with ε = 64" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/summaries/{first}/rerun", {"epsilon": "64"}, HTTP_HOST=HOST)
+    rerun = response.url.rstrip("/").rsplit("/", 1)[1]
+    job = AggregationJob.objects.get(job_request_id=rerun)
+    assert job.debug_run and job.return_code == "SUCCESS", job.return_message
+    detail = client.get(f"/summaries/{rerun}/", HTTP_HOST=HOST)
+    rows = {r["bucket"]: r for r in detail.context["rows"]}
+    assert rows[b1]["exact"] == 3 * 4096 and detail.context["noise"]["epsilon"] == 64
+    assert first in detail.content.decode()  # it links back to the batch's real query

@@ -72,8 +72,13 @@ def test_clear_all_data_resets_everything(network):
     clock.advance(HOUR)
     clock.set_debug_mode(True)
     _report("x", 0)
+    from browser import attribution, testing
+
+    attribution._NAVIGATION_SCOPE_SETS["nav-1"] = {"scope"}
+    testing._received.append({"path": "/x"})
     assert selectors.summary()["sources"]["navigation"] == 1
     services.clear_all_data()
+    assert attribution._NAVIGATION_SCOPE_SETS == {} and testing.received() == []
     summary = selectors.summary()
     assert summary["sources"] == {"navigation": 0, "event": 0}
     assert summary["reports_total"] == summary["registrations"] == 0

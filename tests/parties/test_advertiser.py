@@ -195,3 +195,12 @@ def test_clear_all_data_removes_orders_and_signups(client):
     services.sign_up("ada@example.com")
     assert services.clear_all_data() == {"orders": 1, "newsletter_signups": 1}
     assert not Order.objects.exists() and not NewsletterSignup.objects.exists()
+
+
+def test_an_unknown_order_is_the_shops_own_not_found_page(client):
+    """An old order link after the workshop's reset: the shop says so, with a 404 and no trigger."""
+    response = client.get("/orders/TH-GONE0000/", HTTP_HOST=HOST)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "We cannot find order TH-GONE0000" in body and "data-not-found" in body
+    assert "register/trigger" not in body  # no purchase to register

@@ -60,3 +60,26 @@ def test_alias_host_is_served_by_its_party(client):
     response = client.get("/", HTTP_HOST="measure.localhost:8000")
     assert response.status_code == 200
     assert "Adtech" in response.content.decode()
+
+
+@pytest.mark.parametrize("host", [*HOMES, "measure.localhost:8000"])
+def test_every_host_has_a_favicon(client, host):
+    response = client.get("/favicon.ico", HTTP_HOST=host)
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def test_registration_endpoints_answer_the_demo_sites_cors(client):
+    """A page's XMLHttpRequest to the ad tech is a CORS request: the demo's sites may read the answer."""
+    response = client.get(
+        "/register/trigger?event=newsletter-signup",
+        HTTP_HOST="adtech.localhost:8000",
+        HTTP_ORIGIN="http://shop.localhost:8000",
+    )
+    assert response["Access-Control-Allow-Origin"] == "http://shop.localhost:8000"
+    other = client.get(
+        "/register/trigger?event=newsletter-signup",
+        HTTP_HOST="adtech.localhost:8000",
+        HTTP_ORIGIN="http://evil.example",
+    )
+    assert "Access-Control-Allow-Origin" not in other
