@@ -22,6 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attribution_reporting.sites import is_suitable_origin
 from config import jsonbody
 from config.hosts import party, party_url
 
@@ -90,8 +91,9 @@ def _answer(request: HttpRequest, outcome: registrations.Outcome) -> HttpRespons
     response["Cache-Control"] = "no-store"
     # fetch() and XMLHttpRequest from the advertiser's and publisher's pages are cross-origin CORS
     # requests: without this a real Chrome fails the request and never reads its registration header.
-    # Registrations carry no cookies or secrets, so any page may read the (empty) answer.
-    if request.headers.get("Origin"):
+    # Registrations carry no secrets, so any potentially trustworthy page (the demo's sites, an
+    # engineer's own pages on localhost, any https site) may read the (empty) answer.
+    if is_suitable_origin(request.headers.get("Origin", "")):
         response["Access-Control-Allow-Origin"] = request.headers["Origin"]
         response["Vary"] = "Origin"
     # What the ad tech decided and why, for tools that show registration responses.

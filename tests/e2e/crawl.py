@@ -39,6 +39,10 @@ NOT_PAGES = {
     r"^test/": "test-only pages and endpoints for the simulated browser's own tests",
     r"^keys/rotate$": "POST only: the rotate-keys button",
     r"^v1alpha/": "the aggregation API for the ad tech's server, not a page",
+    r"^navigate$": "a click's navigation passes through it on its way (400 without a navigation to check)",
+    r"^network(/|$)": "the network service: the service worker and the shim POST the page's requests there",
+    r"^attributionlab-sw\.js$": "the service worker's script: the shim registers it",
+    r"^api/navigations/": "a navigation's registrations, by the token the shim gave it: the shim polls it",
 }
 
 
