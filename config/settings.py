@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "adtech",
     "browser",
     "aggregation",
+    "fidelity",
 ]
 
 MIDDLEWARE = [
     "config.middleware.HostRoutingMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "fidelity.recorder.RecorderMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
