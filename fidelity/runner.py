@@ -24,7 +24,7 @@ SIMULATED = "simulated"
 STEP_QUIET_S = 0.5  # nothing new for this long after a step: its registrations are done
 # Nothing new for this long after the last step: the reports are in. Measured here, both browsers'
 # reports arrive within the last step's own quiet period (debug mode sends at once).
-REPORT_QUIET_S = 1.0
+REPORT_QUIET_S = 1.5
 MAX_WAIT_S = 15.0
 
 

@@ -25,6 +25,7 @@ class Answer:
     trigger: dict[str, Any] | str | None = None
     info: str | None = None  # Attribution-Reporting-Info
     redirect: str | None = None  # "adtech:<step>", "measure:<step>" or "page:<name>"
+    body: str = ""  # "html": a text/html body instead of what the request's destination wants
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
         (OPEN_NEWS, OPEN_SHOP),
         ("<img attributionsrc>", "URL list", "source priority"),
+    ),
+    Scenario(
+        "html-answer",
+        "<img attributionsrc=URL> whose background request is answered with a text/html page.",
+        {"news": '<img alt="ad" attributionsrc="$R/view" src="$GIF">', "shop": PIXEL_TRIGGER},
+        {"view": Answer(source=source("24"), body="html"), **CONV},
+        (OPEN_NEWS, OPEN_SHOP),
+        ("<img attributionsrc>", "URL list", "opaque-response blocking"),
     ),
     Scenario(
         "script-empty",

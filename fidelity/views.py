@@ -87,13 +87,23 @@ def empty_script(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"", content_type="text/javascript")
 
 
-def _body(request: HttpRequest) -> HttpResponse:
+def _body(request: HttpRequest, kind: str = "") -> HttpResponse:
+    """A GIF for images, an empty script for scripts, else 204 with no Content-Type.
+
+    The 204 must not say ``text/html`` (Django's default): Chrome's opaque-response blocking
+    drops a cross-origin no-cors HTML response, registration headers and all, before the API
+    sees it; the ``html-answer`` scenario shows that on purpose (``kind="html"``).
+    """
+    if kind == "html":
+        return HttpResponse(b"<!doctype html><p>registered</p>", content_type="text/html; charset=utf-8")
     dest = request.headers.get("Sec-Fetch-Dest", "")
     if dest == "image":
         return HttpResponse(GIF, content_type="image/gif")
     if dest == "script":
         return HttpResponse(b"", content_type="text/javascript")
-    return HttpResponse(status=204)
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    return response
 
 
 @test_only
@@ -105,7 +115,7 @@ def register(request: HttpRequest, scenario: str, step: str) -> HttpResponse:
     answer = found.answers.get(step)
     if answer is None:
         raise Http404(f"scenario {scenario!r} has no step {step!r}")
-    response = _body(request)
+    response = _body(request, answer.body)
     if answer.redirect:
         where, _, target = answer.redirect.partition(":")
         if where == "page":

@@ -92,6 +92,17 @@ def test_an_endpoint_answers_its_step_whatever_the_request(client, pages_on):
     assert response["Cache-Control"] == "no-store"
 
 
+def test_an_empty_answer_has_no_content_type_unless_the_scenario_wants_html(client, pages_on):
+    response = client.get("/test/fidelity/r/img-url-list/view1", HTTP_HOST="adtech.localhost:8000")
+    assert response.status_code == 204 and not response.has_header("Content-Type")
+    image = client.get(
+        "/test/fidelity/r/img-empty/view", HTTP_HOST="adtech.localhost:8000", HTTP_SEC_FETCH_DEST="image"
+    )
+    assert image["Content-Type"] == "image/gif"
+    html = client.get("/test/fidelity/r/html-answer/view", HTTP_HOST="adtech.localhost:8000")
+    assert html["Content-Type"].startswith("text/html") and "Attribution-Reporting-Register-Source" in html
+
+
 def test_a_redirect_goes_to_the_measurement_partner(client, pages_on):
     response = client.get(
         "/test/fidelity/r/redirect-chain/view", HTTP_HOST="adtech.localhost:8000", HTTP_SEC_FETCH_DEST="image"
