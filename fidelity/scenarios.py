@@ -1,12 +1,13 @@
 """The differential scenarios: small pages and registration answers, run in Chrome 149 and simulated.
 
 Each scenario has pages on the news site (sources) and the shop (triggers), so every registration
-is cross-site to the ad tech, and a table of *answers*: what the ad tech's scenario endpoint at
-``/test/fidelity/r/<scenario>/<step>`` (on ``adtech.localhost`` or ``measure.localhost``) answers.
-Answers are the same whatever the request looks like, so any difference in what the server sees
-afterwards comes from the browser. In page HTML, ``$R`` and ``$M`` are the scenario's endpoint
-bases on the ad tech and the measurement partner, ``$NEWS``/``$SHOP``/``$SHOP2`` the scenario's
-pages, ``$GIF`` and ``$JS`` a plain pixel and an empty script on the page's own origin.
+is cross-site to the ad tech (an ``ad`` page, on the ad tech's host, is an ad iframe), and a table
+of *answers*: what the ad tech's scenario endpoint at ``/test/fidelity/r/<scenario>/<step>`` (on
+``adtech.localhost`` or ``measure.localhost``) answers. Registration headers are the same whatever
+the request looks like, so any difference in what the server sees afterwards comes from the
+browser. In page HTML, ``$R`` and ``$M`` are the scenario's endpoint bases on the ad tech and the
+measurement partner, ``$NEWS``/``$AD``/``$SHOP``/``$SHOP2`` the scenario's pages, ``$GIF`` and
+``$JS`` a plain pixel and an empty script on the page's own origin.
 """
 
 from __future__ import annotations
