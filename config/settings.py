@@ -53,12 +53,14 @@ INSTALLED_APPS = [
     "adtech",
     "browser",
     "aggregation",
+    "fidelity",
 ]
 
 MIDDLEWARE = [
     "config.middleware.HostRoutingMiddleware",
     "config.middleware.RequestLimitsMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "fidelity.recorder.RecorderMiddleware",
     "config.errors.ErrorPagesMiddleware",
     "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",

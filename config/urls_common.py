@@ -1,4 +1,4 @@
-"""What every party's urlconf includes: static files on every host, and the error handlers."""
+"""What every party's urlconf includes: static files, the fidelity test routes, the error handlers."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.staticfiles.views import serve
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -36,6 +36,8 @@ def common_patterns() -> list:
         path("favicon.ico", favicon, name="favicon"),
         # The simulated browser's service worker, at each origin's root (its scope is the origin).
         path("attributionlab-sw.js", service_worker, name="attributionlab-sw"),
+        # Test-only pages and endpoints of the differential suite (404 unless enabled).
+        path("test/fidelity/", include("fidelity.urls")),
     ]
 
 
