@@ -79,10 +79,8 @@ def storage_root() -> Path:
 
 
 def _unbatched() -> Iterable[Any]:
-    try:
-        from adtech.selectors import unbatched_aggregatable_reports
-    except ImportError:  # the ad tech's report store is not there
-        return []
+    from adtech.selectors import unbatched_aggregatable_reports
+
     return unbatched_aggregatable_reports()
 
 
@@ -153,10 +151,8 @@ def read_manifest(job_request_id: str) -> dict[str, Any] | None:
 
 
 def _output_domain() -> dict[int, str]:
-    try:
-        from adtech.keyscheme import output_domain
-    except ImportError:
-        return {}
+    from adtech.keyscheme import output_domain
+
     return output_domain()
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from attribution_reporting.aggregatable_payload import decode_plaintext, without_padding
+
 from .explain import explain
 from .headers import decode_source_event_id
 from .intake import parse_checked
@@ -176,14 +178,6 @@ def _event_level(report: ReceivedReport, body: Any) -> None:
 def _decode_cleartext(text: str) -> list[dict[str, int]]:
     """Non-padding contributions of a ``debug_cleartext_payload``."""
     raw = base64.b64decode(text, validate=True)
-    try:
-        from attribution_reporting.aggregatable_payload import decode_plaintext, without_padding
-    except ImportError:  # the library's decoder is the reference; cbor2 directly otherwise
-        import cbor2
-
-        data = cbor2.loads(raw)["data"]
-        decoded = [{k: int.from_bytes(e.get(k, b""), "big") for k in ("bucket", "value", "id")} for e in data]
-        return [c for c in decoded if c["bucket"] or c["value"]]
     return without_padding(decode_plaintext(raw))
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+from attribution_reporting.validate import validate
 from config.hosts import partner_origin, party
 
 from . import browsers
@@ -67,16 +68,15 @@ def scaling_of(row: AggregationSettings) -> ValueScaling:
 
 
 def _check(header: str, value: dict, source_type: str | None = None) -> str:
-    """The library's verdict on a header we are about to send ('' when valid or unavailable)."""
-    try:
-        from attribution_reporting.validate import validate
-    except ImportError:
-        return ""
+    """The library's verdict on a header we are about to send ('' when valid).
+
+    A validator that fails is not a pass: its failure is the verdict, so the header is not sent.
+    """
     try:
         result = validate(header, json.dumps(value), source_type=source_type)
-    except Exception as exc:  # a validator bug must not break the ad tech's answer
-        log.warning("header validation failed: %s", exc)
-        return ""
+    except Exception as exc:
+        log.exception("header validation failed")
+        return f"the header could not be validated ({type(exc).__name__}: {exc})"
     if result.errors:
         return "; ".join(f"{'.'.join(map(str, e.path or []))}: {e.msg}" for e in result.errors)
     return ""

@@ -11,6 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from attribution_reporting import privacy
+from attribution_reporting.config import CHROMIUM
+from attribution_reporting.validate import validate
+
 HEADERS = {
     "source": "Attribution-Reporting-Register-Source",
     "trigger": "Attribution-Reporting-Register-Trigger",
@@ -39,11 +43,6 @@ def format_path(path: list | None) -> str:
 
 def privacy_figures(value: dict[str, Any], source_type: str) -> dict[str, Any] | None:
     """States, randomized trigger rate and information gain of a normalized source."""
-    try:
-        from attribution_reporting import privacy
-        from attribution_reporting.config import CHROMIUM
-    except ImportError:
-        return None
     try:
         trigger_data = len(value.get("trigger_data", []))
         windows = len((value.get("event_report_windows") or {}).get("end_times", [])) or 1
@@ -89,11 +88,7 @@ def check(header: str, value: str, source_type: str = "navigation") -> dict[str,
     if len(value) > MAX_VALUE_LENGTH:
         raise ValidationRequestError(f"the value is longer than {MAX_VALUE_LENGTH} characters")
     try:
-        from attribution_reporting.validate import validate
-
         result = validate(header, value, source_type=source_type if header == "source" else None)
-    except ImportError:
-        return _unavailable(header)
     except ValueError as exc:
         raise ValidationRequestError(str(exc)) from None
 
@@ -113,20 +108,6 @@ def check(header: str, value: str, source_type: str = "navigation") -> dict[str,
     if header == "source" and isinstance(result.value, dict):
         out["privacy"] = privacy_figures(result.value, source_type)
     return out
-
-
-def _unavailable(header: str) -> dict[str, Any]:
-    msg = f"the validator for the {HEADERS[header]} header is not available in this build"
-    return {
-        "header": header,
-        "header_name": HEADERS[header],
-        "source_type": None,
-        "valid": False,
-        "errors": [{"path": None, "where": format_path(None), "msg": msg}],
-        "warnings": [],
-        "value": None,
-        "privacy": None,
-    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -77,6 +77,17 @@ def job_progress(job: AggregationJob) -> dict[str, Any]:
     }
 
 
+def summary() -> dict[str, int]:
+    """What the guide shows of the aggregation service: its jobs, finished and succeeded."""
+    jobs = AggregationJob.objects.all()
+    finished = jobs.filter(status=AggregationJob.FINISHED)
+    return {
+        "jobs": jobs.count(),
+        "finished": finished.count(),
+        "succeeded": finished.filter(return_code__startswith="SUCCESS").count(),
+    }
+
+
 def recent_jobs(limit: int = 50):
     return AggregationJob.objects.all()[:limit]
 

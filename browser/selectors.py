@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 
 from attribution_reporting import reports as R
@@ -260,3 +262,15 @@ def internals() -> dict[str, Any]:
         "navigations": navigations(),
         "cookies": cookies.cookies_json(),
     }
+
+
+def fidelity() -> dict[str, Any]:
+    """The last published differential run against Chrome 149 (``docs/fidelity.json``, written by
+    ``manage.py fidelity``): how many scenarios look the same to the ad tech, and each that differs."""
+    path = Path(settings.BASE_DIR) / "docs" / "fidelity.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"available": False, "total": 0, "same": 0, "differences": []}
+    differs = [r for r in rows if r.get("status") == "differs"]
+    return {"available": True, "total": len(rows), "same": len(rows) - len(differs), "differences": differs}

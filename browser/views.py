@@ -35,7 +35,11 @@ def _trusted_origins() -> list[str]:
 def home(request: HttpRequest) -> HttpResponse:
     """Attribution internals, modelled on Chrome's chrome://attribution-internals."""
     initial = selectors.internals()
-    return render(request, "browser/home.html", {"initial": initial, "state": initial["state"]})
+    return render(
+        request,
+        "browser/home.html",
+        {"initial": initial, "state": initial["state"], "fidelity": selectors.fidelity()},
+    )
 
 
 @require_POST

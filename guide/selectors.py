@@ -6,12 +6,16 @@ The guide must keep working while a party is missing, broken or being rebuilt: e
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+
+from adtech import selectors as adtech_selectors
+from aggregation import selectors as aggregation_selectors
+from browser import selectors as browser_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -26,54 +30,27 @@ class PartyState:
         return {"ok": self.ok, "error": self.error}
 
 
-def call_party(module: str, name: str) -> PartyState:
-    """Calls ``module.name()``; a missing module or function, or an exception, becomes an explanation."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        return PartyState(False, {}, f"{module} is not available ({exc})")
-    func = getattr(mod, name, None)
-    if func is None:
-        return PartyState(False, {}, f"{module}.{name}() does not exist yet")
+def call_party(name: str, func: Callable[[], Any]) -> PartyState:
+    """Calls a party's selector; an exception becomes an explanation, so one party cannot break the guide."""
     try:
         with transaction.atomic():  # a failing query must not break the caller's transaction
             data = func()
     except Exception as exc:
-        logger.exception("guide: %s.%s() failed", module, name)
-        return PartyState(False, {}, f"{module}.{name}() failed: {exc}")
+        logger.exception("guide: %s failed", name)
+        return PartyState(False, {}, f"{name} failed: {exc}")
     return PartyState(True, data if isinstance(data, dict) else {"value": data})
 
 
 def browser_summary() -> PartyState:
-    return call_party("browser.selectors", "summary")
+    return call_party("browser.selectors.summary()", browser_selectors.summary)
 
 
 def adtech_summary() -> PartyState:
-    return call_party("adtech.selectors", "dashboard_summary")
+    return call_party("adtech.selectors.dashboard_summary()", adtech_selectors.dashboard_summary)
 
 
 def aggregation_summary() -> PartyState:
-    """Finished aggregation jobs: the aggregation service exposes no summary selector, so count its jobs."""
-    state = call_party("aggregation.selectors", "summary")
-    if state.ok:
-        return state
-
-    def count_jobs() -> dict[str, Any]:
-        from aggregation.models import AggregationJob
-
-        jobs = AggregationJob.objects.all()
-        return {
-            "jobs": jobs.count(),
-            "finished": jobs.filter(status="FINISHED").count(),
-            "succeeded": jobs.filter(status="FINISHED", return_code__startswith="SUCCESS").count(),
-        }
-
-    try:
-        with transaction.atomic():
-            return PartyState(True, count_jobs())
-    except Exception as exc:
-        logger.exception("guide: counting aggregation jobs failed")
-        return PartyState(False, {}, f"could not read the aggregation service's jobs: {exc}")
+    return call_party("aggregation.selectors.summary()", aggregation_selectors.summary)
 
 
 def number(data: dict[str, Any], *path: str) -> int:

@@ -10,8 +10,7 @@ from adtech import headers, keyscheme
 from adtech.headers import ValueScaling, source_header, trigger_header
 from adtech.keyscheme import KeyScheme
 from adtech.models import Campaign, ConversionEvent
-
-validate = pytest.importorskip("attribution_reporting.validate").validate
+from attribution_reporting.validate import validate
 
 pytestmark = pytest.mark.django_db
 

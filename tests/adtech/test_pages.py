@@ -11,7 +11,6 @@ from adtech.models import Campaign, ConversionEvent, ReceivedReport
 
 from .test_reports import EVENT_BODY, VERBOSE_BODY, post
 
-pytest.importorskip("attribution_reporting.validate")
 pytestmark = pytest.mark.django_db
 
 
