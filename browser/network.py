@@ -139,7 +139,8 @@ def _hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str
 
 def _page_headers(req: PageRequest) -> dict[str, str]:
     """The headers the page set; an element's Accept is the browser's (Chrome 149's), not the one passed on."""
-    dropped = FORBIDDEN | ({"accept"} if req.destination in ACCEPT else set())
+    # The user agent is the browser's own (``req.user_agent``), never a header the page set.
+    dropped = FORBIDDEN | {"user-agent"} | ({"accept"} if req.destination in ACCEPT else set())
     return {
         k: v
         for k, v in req.headers
