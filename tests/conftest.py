@@ -9,6 +9,7 @@ import tempfile
 import pytest
 
 from config.broker import redis_answers
+from native import chrome
 
 
 def pytest_configure(config) -> None:
@@ -30,15 +31,8 @@ def pytest_configure(config) -> None:
 
 
 CHROMIUM = os.environ.get("ARA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The same quiet, sandbox-less, offline start as Chrome 149's (native/chrome.py).
+CHROMIUM_ARGS = list(chrome.BASE_FLAGS)
 
 
 @pytest.fixture
@@ -76,29 +70,31 @@ def chromium(playwright):
     browser.close()
 
 
-@pytest.fixture(scope="session")
-def chrome149(playwright, live_server):
-    """A real Chrome 149 with the Attribution Reporting API, pointed at the live server's parties.
+def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] = ("adtech", "measure")):
+    """Chrome 149 enrolled for ``reporting_hosts`` on ``port``, with the local aggregation service allowed.
 
     It skips with the reason where Chrome 149 is not installed (``make real-chrome``); with
     ``ARA_REQUIRE_CHROME149=1`` (CI) a missing Chrome 149 fails instead, so native tests never
     vanish quietly.
     """
-    from native import chrome
-
     reason = chrome.missing_reason()
     if reason:
         if os.environ.get("ARA_REQUIRE_CHROME149") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    port = int(live_server.url.rsplit(":", 1)[1])
     origins = chrome.NativeOrigins(
-        reporting_origins=(f"http://adtech.localhost:{port}", f"http://measure.localhost:{port}"),
+        reporting_origins=tuple(f"http://{host}.localhost:{port}" for host in reporting_hosts),
         aggregation_origin=f"http://aggregation.localhost:{port}",
     )
-    browser = playwright.chromium.launch(
+    return playwright.chromium.launch(
         executable_path=str(chrome.executable()), headless=True, args=chrome.launch_args(origins)
     )
+
+
+@pytest.fixture(scope="session")
+def chrome149(playwright, live_server):
+    """A real Chrome 149 with the Attribution Reporting API, pointed at the live server's parties."""
+    browser = launch_chrome149(playwright, int(live_server.url.rsplit(":", 1)[1]))
     yield browser
     browser.close()
 

@@ -10,7 +10,6 @@ Chrome 149 is not installed (``make real-chrome``), fails then under ``ARA_REQUI
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
@@ -18,6 +17,7 @@ import pytest
 from django.core.management import call_command
 
 from browser import navigation, services, testing
+from tests.conftest import launch_chrome149
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,21 +45,7 @@ KNOWN_DIFFERENCES = {
 @pytest.fixture
 def chrome149_with_test_origins(playwright, lab_server, settings):
     """Chrome 149 with the browser host's test endpoints enrolled as a reporting origin too."""
-    from native import chrome
-
-    reason = chrome.missing_reason()
-    if reason:
-        if os.environ.get("ARA_REQUIRE_CHROME149") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    port = settings.ARA_PORT
-    origins = chrome.NativeOrigins(
-        reporting_origins=tuple(f"http://{h}.localhost:{port}" for h in ("adtech", "measure", "browser")),
-        aggregation_origin=f"http://aggregation.localhost:{port}",
-    )
-    browser = playwright.chromium.launch(
-        executable_path=str(chrome.executable()), headless=True, args=chrome.launch_args(origins)
-    )
+    browser = launch_chrome149(playwright, settings.ARA_PORT, ("adtech", "measure", "browser"))
     yield browser
     browser.close()
 
