@@ -112,12 +112,23 @@ def test_navigation_sources_and_cookies_as_chrome_149_sends_them(
     assert simulated == chrome, json.dumps({"chrome149": chrome, "simulated": simulated}, indent=1)
 
 
+def _wait_for(condition, what: str, timeout: float = 45.0) -> None:
+    """Polls ``condition`` until it holds: a loaded machine is slow, never wrong."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
 def _first_ad_to_cart(page, news: str) -> None:
     page.goto(f"{news}/")
-    page.frame_locator("iframe[data-ad-slot=front-leaderboard]").locator("a[attributionsrc]").click()
-    page.wait_for_url(re.compile(r".*/products/"))
-    page.get_by_role("button", name="Add to cart").click()
-    time.sleep(3)
+    page.wait_for_load_state("load")
+    link = page.frame_locator("iframe[data-ad-slot=front-leaderboard]").locator("a[attributionsrc]")
+    link.wait_for(state="visible", timeout=60_000)
+    link.click(timeout=60_000)
+    page.wait_for_url(re.compile(r".*/products/"), timeout=60_000)
+    page.get_by_role("button", name="Add to cart").click(timeout=60_000)
 
 
 def _copies_and_reports(kind: str, copy_kind: str) -> tuple[set[str], set[str]]:
@@ -133,6 +144,22 @@ def _copies_and_reports(kind: str, copy_kind: str) -> tuple[set[str], set[str]]:
     return ids(copy_kind), ids(kind)
 
 
+WANTED = {"event-level", "aggregatable"}
+COPIES = {"event-level-debug", "aggregatable-debug-copy"}
+
+
+def _pending_kinds() -> set[str]:
+    from browser.models import Report
+
+    return set(Report.objects.values_list("kind", flat=True))
+
+
+def _received_kinds() -> set[str]:
+    from adtech.models import ReceivedReport
+
+    return set(ReceivedReport.objects.values_list("kind", flat=True))
+
+
 def test_debug_copies_carry_the_reports_report_id_as_in_chrome_149(chrome149, chromium, lab_server, settings):
     from adtech.models import AggregationSettings, ReceivedReport
 
@@ -146,10 +173,12 @@ def test_debug_copies_carry_the_reports_report_id_as_in_chrome_149(chrome149, ch
         context = browser.new_context()
         try:
             _first_ad_to_cart(context.new_page(), news)
+            if name == "simulated":  # its delayed reports are sent once the trigger has made them
+                _wait_for(lambda: _pending_kinds() >= WANTED, "the simulated browser's reports")
+                services.send_all_pending()
+            _wait_for(lambda: _received_kinds() >= WANTED | COPIES, f"{name}'s reports and debug copies")
         finally:
             context.close()
-        services.send_all_pending()  # the simulated browser's delayed reports (Chrome's are in debug mode)
-        time.sleep(1)
         found[name] = {
             "event-level": _copies_and_reports("event-level", "event-level-debug"),
             "aggregatable": _copies_and_reports("aggregatable", "aggregatable-debug-copy"),
