@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -35,6 +34,7 @@ from django.utils import timezone
 from aggregation.avro_io import write_domain, write_reports
 from aggregation.budget import shared_id
 from config.hosts import party_url
+from config.loopback import loopback_target
 
 log = logging.getLogger(__name__)
 
@@ -243,16 +243,6 @@ def job_request(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _loopback(url: str) -> tuple[str, str]:
-    """``http://aggregation.localhost:8000/x`` → (``http://127.0.0.1:8000/x``, Host header)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
-    return url, parts.netloc
-
-
 def _headers(host: str) -> dict[str, str]:
     """The Host to reach, and the API key the service requires of its clients."""
     return {"Host": host, "Authorization": f"Bearer {settings.ARA_AGGREGATION_API_KEY}"}
@@ -262,7 +252,7 @@ def call_service(method: str, path: str, *, body: Any = None, params: dict | Non
     """Call the aggregation service's API; returns (HTTP status, JSON body)."""
     if TRANSPORT == "direct":
         return _call_direct(method, path, body=body, params=params)
-    url, host = _loopback(party_url("aggregation", path))
+    url, host = loopback_target(party_url("aggregation", path))
     try:
         response = httpx.request(method, url, json=body, params=params, headers=_headers(host), timeout=30)
     except httpx.HTTPError as exc:

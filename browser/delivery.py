@@ -26,9 +26,10 @@ from django.utils import timezone
 from attribution_reporting import reports as R
 from attribution_reporting.aggregatable_payload import PayloadError
 from attribution_reporting.aggregatable_report import report_body
+from config.loopback import LoopbackTransport
 
 from . import attribution, clock, coordinator, models
-from .http_client import LoopbackTransport, describe_error, send
+from .http_client import describe_error, send
 
 log = logging.getLogger("browser.delivery")
 

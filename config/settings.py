@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 
 from .broker import choose_broker
+from .loopback import LOOPBACK_ORIGIN
+from .parties import Site
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARA_VAR_DIR", BASE_DIR / "var"))
@@ -140,23 +142,15 @@ CORS_URLS_REGEX = r"^/(api/.*|register/(source|trigger))$"
 CORS_ALLOW_CREDENTIALS = False
 
 
-def _party_origins() -> list[str]:
-    port = "" if ARA_PORT in (80, 443) else f":{ARA_PORT}"
-    return [f"{ARA_SCHEME}://{sub}.{ARA_DOMAIN}{port}" for sub in ("news", "shop", "adtech")] + [
-        f"{ARA_SCHEME}://{ARA_DOMAIN}{port}"
-    ]
-
-
 # Pages of one's own may load the shim too: any loopback origin (the pattern below), and the
 # origins listed in ARA_BROWSER_ALLOWED_ORIGINS (comma-separated, e.g. "https://dev.example:8443").
 ARA_BROWSER_ALLOWED_ORIGINS = [
     o.strip().rstrip("/") for o in os.environ.get("ARA_BROWSER_ALLOWED_ORIGINS", "").split(",") if o.strip()
 ]
-CORS_ALLOWED_ORIGINS = _party_origins() + ARA_BROWSER_ALLOWED_ORIGINS
-CORS_ALLOWED_ORIGIN_REGEXES = [
-    r"^https?://(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$"
-]
-CSRF_TRUSTED_ORIGINS = _party_origins()
+_SITE = Site(scheme=ARA_SCHEME, domain=ARA_DOMAIN, port=ARA_PORT)
+CORS_ALLOWED_ORIGINS = _SITE.page_origins() + ARA_BROWSER_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGIN_REGEXES = [LOOPBACK_ORIGIN]
+CSRF_TRUSTED_ORIGINS = _SITE.page_origins()
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
