@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
 from attribution_reporting import reports as R
+from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
 from . import attribution, clock, cookies, delivery, models, selectors, storage, testing
 from .network import PageRequest, PageResponse, fetch, register
@@ -25,9 +26,6 @@ from .registration import (
     check_context,
     outcome_json,
 )
-
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
 
 __all__ = [
     "Context",
@@ -224,9 +222,9 @@ def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[st
 
 def _duration(ms: int) -> str:
     seconds = ms // 1000
-    days, rem = divmod(seconds, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
+    days, rem = divmod(seconds, DAY_S)
+    hours, rem = divmod(rem, HOUR_S)
+    minutes, secs = divmod(rem, MINUTE_S)
     parts = [
         f"{v} {u}{'s' if v != 1 else ''}" for v, u in ((days, "day"), (hours, "hour"), (minutes, "minute"))
     ]
