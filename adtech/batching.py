@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 import logging
-import os
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -39,7 +38,7 @@ from config.loopback import loopback_target
 log = logging.getLogger(__name__)
 
 STORAGE_BUCKET = "adtech"
-TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
+TRANSPORT = settings.ARA_AGGREGATION_TRANSPORT
 # Beat submits a batch once no report of it has arrived for this long (late reports of an
 # hour keep coming for a while: the browser retries after 5 and 15 minutes).
 QUIET_PERIOD = timedelta(minutes=10)
