@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 import logging
-import os
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -35,11 +33,12 @@ from django.utils import timezone
 from aggregation.avro_io import write_domain, write_reports
 from aggregation.budget import shared_id
 from config.hosts import party_url
+from config.loopback import loopback_target
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUCKET = "adtech"
-TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
+TRANSPORT = settings.ARA_AGGREGATION_TRANSPORT
 # Beat submits a batch once no report of it has arrived for this long (late reports of an
 # hour keep coming for a while: the browser retries after 5 and 15 minutes).
 QUIET_PERIOD = timedelta(minutes=10)
@@ -243,16 +242,6 @@ def job_request(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _loopback(url: str) -> tuple[str, str]:
-    """``http://aggregation.localhost:8000/x`` → (``http://127.0.0.1:8000/x``, Host header)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
-    return url, parts.netloc
-
-
 def _headers(host: str) -> dict[str, str]:
     """The Host to reach, and the API key the service requires of its clients."""
     return {"Host": host, "Authorization": f"Bearer {settings.ARA_AGGREGATION_API_KEY}"}
@@ -262,7 +251,7 @@ def call_service(method: str, path: str, *, body: Any = None, params: dict | Non
     """Call the aggregation service's API; returns (HTTP status, JSON body)."""
     if TRANSPORT == "direct":
         return _call_direct(method, path, body=body, params=params)
-    url, host = _loopback(party_url("aggregation", path))
+    url, host = loopback_target(party_url("aggregation", path))
     try:
         response = httpx.request(method, url, json=body, params=params, headers=_headers(host), timeout=30)
     except httpx.HTTPError as exc:

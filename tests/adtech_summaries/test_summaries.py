@@ -55,9 +55,11 @@ def test_batches_follow_the_budget_unit():
 
 
 def test_loopback_rewrites_localhost_hosts():
-    url, host = batching._loopback("http://aggregation.localhost:8123/v1alpha/createJob")
+    from config.loopback import loopback_target
+
+    url, host = loopback_target("http://aggregation.localhost:8123/v1alpha/createJob")
     assert url == "http://127.0.0.1:8123/v1alpha/createJob" and host == "aggregation.localhost:8123"
-    assert batching._loopback("https://aggregation.example/x") == (
+    assert loopback_target("https://aggregation.example/x") == (
         "https://aggregation.example/x",
         "aggregation.example",
     )
