@@ -31,6 +31,7 @@ from django.utils import timezone
 from aggregation_api.avro_io import write_domain, write_reports
 from aggregation_api.budget import shared_id
 from aggregation_api.jobs import debug_output_name, output_shard_name
+from aggregation_api.noise import DEFAULT_EPSILON
 from config.storage import bucket_root
 
 from .aggregation_client import AggregationServiceError, client
@@ -264,7 +265,11 @@ def new_job_request_id(batch: Batch, now: datetime) -> str:
 
 
 def submit_pending(
-    *, force: bool = False, epsilon: float = 10.0, debug_run: bool = False, now: datetime | None = None
+    *,
+    force: bool = False,
+    epsilon: float = DEFAULT_EPSILON,
+    debug_run: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Batch every unbatched report and submit one job per batch.
 

@@ -84,9 +84,9 @@ def test_the_client_sends_the_api_key_and_reads_the_services_errors(settings, mo
 
 def test_getjob_failures_are_statuses_on_the_pages(
     client,
-    adtech_world,
+    adtech_world,  # noqa: F811
     monkeypatch,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     _report(adtech_world, [(_buckets()[0], 5, 0)])
     _report(adtech_world, [(_buckets()[0], 5, 0)], hour=int(timezone.now().timestamp()) // 3600 * 3600 - 3600)
