@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aggregation_api.noise import DEFAULT_EPSILON
 from attribution_reporting.time_units import DAY_S
 
 from .keyscheme import VALUED_EVENTS, KeyScheme, source_key_pieces, trigger_key_piece
@@ -204,7 +205,7 @@ def trigger_header(
     return header
 
 
-def scaling_explained(scaling: ValueScaling, epsilon: float = 10.0) -> dict[str, Any]:
+def scaling_explained(scaling: ValueScaling, epsilon: float = DEFAULT_EPSILON) -> dict[str, Any]:
     """The value-scaling numbers and what they mean for noise, for the settings page."""
     noise = BUDGET / epsilon  # Laplace scale of the aggregation service's noise, in aggregatable units
     dollars_per_unit = scaling.max_purchase_minor / 100 / scaling.value_budget

@@ -23,8 +23,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import avro_io, engine, noise, summary
-from .budget import BudgetUnit
+from aggregation_api import avro_io
+from aggregation_api.budget import BudgetUnit
+
+from . import engine, noise, summary
 from .job_requests import (  # noqa: F401 - the service's public names
     JobRequestError,
     aggregation_root,

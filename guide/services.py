@@ -11,6 +11,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from adtech import services as adtech_services
+from advertiser import services as advertiser_services
+from aggregation import services as aggregation_services
+from browser import services as browser_services
 from config.broker import current_broker
 
 from . import selectors, steps
@@ -65,21 +69,16 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
 
 
 def _reset_targets() -> tuple[tuple[str, Callable[[], Any]], ...]:
-    """Each party's own ``clear_all_data()``, in the order the reset runs them.
+    """Each party's own public ``services.clear_all_data()``, in the order the reset runs them.
 
     The browser goes first, so nothing it still holds is delivered to an ad tech that was just
     emptied; the ad tech before the aggregation service, so no job is submitted in between.
     """
-    import adtech.services
-    import advertiser.services
-    import aggregation.services
-    import browser.services
-
     return (
-        ("browser", browser.services.clear_all_data),
-        ("adtech", adtech.services.clear_all_data),
-        ("aggregation", aggregation.services.clear_all_data),
-        ("advertiser", advertiser.services.clear_all_data),
+        ("browser", browser_services.clear_all_data),
+        ("adtech", adtech_services.clear_all_data),
+        ("aggregation", aggregation_services.clear_all_data),
+        ("advertiser", advertiser_services.clear_all_data),
     )
 
 

@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import base64
-from aggregation import avro_io, services
+from aggregation import services
+from aggregation_api import avro_io
 from aggregation.keys import ensure_active_key
 from aggregation import tasks
 from tests.aggregation.conftest import encrypted_record
