@@ -53,36 +53,32 @@ def test_unreachable_broker_keeps_the_pages_working(tmp_path):
     assert lines[:4] == ["200", "503", "False", "configured"]
 
 
+def _python(script: str, var) -> list[str]:
+    """Runs ``script`` in a fresh interpreter on the embedded broker; its output, split."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**os.environ, "ARA_VAR_DIR": str(var), "DATABASE_URL": "", "ARA_EMBEDDED_BROKER": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 def test_importing_settings_makes_no_folder_and_chooses_no_broker(tmp_path):
     var = tmp_path / "not-yet"
     script = (
         "import config.settings as s; from config import broker;"
         "print(s.VAR_DIR.exists(), broker.current_broker.cache_info().currsize)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env={**os.environ, "ARA_VAR_DIR": str(var), "DATABASE_URL": "", "ARA_EMBEDDED_BROKER": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "0"]
+    assert _python(script, var) == ["False", "0"]
     assert not var.exists()
     # Celery's configuration chooses the broker when it is first read.
     script = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); django.setup();"
         "from config.celery import app; print(app.conf.broker_url)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        env={**os.environ, "ARA_VAR_DIR": str(var), "DATABASE_URL": "", "ARA_EMBEDDED_BROKER": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["filesystem://"]
+    assert _python(script, var) == ["filesystem://"]
     assert (var / "celery" / "in").is_dir()
