@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import random
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -43,7 +43,7 @@ from .models import AggregationJob, BudgetUnitUse, CoordinatorKey, JobShard
 log = logging.getLogger(__name__)
 
 # Reports per shard: a batch with more is split across workers.
-SHARD_SIZE = int(os.environ.get("ARA_AGGREGATION_SHARD_SIZE", "100000"))
+SHARD_SIZE = settings.ARA_AGGREGATION_SHARD_SIZE
 MAX_SHARDS = 16
 PREVIEW_ROWS = 500
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from adtech import services as adtech_services
 from advertiser import services as advertiser_services
 from aggregation import services as aggregation_services
 from browser import services as browser_services
+from config.broker import current_broker
 
 from . import selectors, steps
 from .models import WorkerHeartbeat
@@ -54,13 +54,14 @@ def record_heartbeat(hostname: str, source: str = "beat", now: datetime | None =
 def worker_status(now: datetime | None = None) -> WorkerStatus:
     now = now or timezone.now()
     last = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    broker = current_broker()
     alive = bool(last and now - last.seen_at <= ALIVE_WITHIN)
     return WorkerStatus(
         alive=alive,
         last_seen=last.seen_at if last else None,
         hostname=last.hostname if last else None,
-        broker_kind=settings.BROKER.kind,
-        broker_explanation=settings.BROKER.explanation,
+        broker_kind=broker.kind,
+        broker_explanation=broker.explanation,
     )
 
 

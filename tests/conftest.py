@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 
 import httpx
 import pytest
 
 from config.broker import redis_answers
+from config.hosts import current_site
+from config.parties import Site
 from native import chrome
 
 
@@ -92,9 +95,7 @@ def lab_server(live_server, settings, monkeypatch):
     monkeypatch.setattr(aggregation_client, "TRANSPORT", None)
     port = int(live_server.url.rsplit(":", 1)[1])
     settings.ARA_PORT = port
-    origins = [f"http://{sub}.localhost:{port}" for sub in ("news", "shop", "adtech")] + [
-        f"http://localhost:{port}"
-    ]
+    origins = current_site().page_origins()
     settings.CORS_ALLOWED_ORIGINS = origins
     settings.CSRF_TRUSTED_ORIGINS = origins
     return live_server
@@ -122,8 +123,11 @@ def chromium(playwright):
     browser.close()
 
 
-def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] = ("adtech", "measure")):
+def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] | None = None):
     """Chrome 149 enrolled for ``reporting_hosts`` on ``port``, with the local aggregation service allowed.
+
+    ``reporting_hosts`` are host labels; by default the demo's reporting origins (the ad tech
+    and its measurement partner).
 
     It skips with the reason where Chrome 149 is not installed (``make real-chrome``); with
     ``ARA_REQUIRE_CHROME149=1`` (CI) a missing Chrome 149 fails instead, so native tests never
@@ -134,10 +138,10 @@ def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] = (
         if os.environ.get("ARA_REQUIRE_CHROME149") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    origins = chrome.NativeOrigins(
-        reporting_origins=tuple(f"http://{host}.localhost:{port}" for host in reporting_hosts),
-        aggregation_origin=f"http://aggregation.localhost:{port}",
-    )
+    site = Site(port=port)
+    origins = chrome.NativeOrigins.of(site)
+    if reporting_hosts is not None:
+        origins = replace(origins, reporting_origins=tuple(site.origin(label) for label in reporting_hosts))
     return playwright.chromium.launch(
         executable_path=str(chrome.executable()), headless=True, args=chrome.launch_args(origins)
     )

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from adtech import aggregation_client, batching
+from adtech import batching
 from aggregation.models import AggregationJob
 from attribution_reporting import aggregatable_payload as ap
 
@@ -55,9 +55,11 @@ def test_batches_follow_the_budget_unit():
 
 
 def test_loopback_rewrites_localhost_hosts():
-    url, host = aggregation_client._loopback("http://aggregation.localhost:8123/v1alpha/createJob")
+    from config.loopback import loopback_target
+
+    url, host = loopback_target("http://aggregation.localhost:8123/v1alpha/createJob")
     assert url == "http://127.0.0.1:8123/v1alpha/createJob" and host == "aggregation.localhost:8123"
-    assert aggregation_client._loopback("https://aggregation.example/x") == (
+    assert loopback_target("https://aggregation.example/x") == (
         "https://aggregation.example/x",
         "aggregation.example",
     )
