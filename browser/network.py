@@ -27,8 +27,10 @@ from urllib.parse import urljoin
 
 import httpx
 
+from config.loopback import LoopbackTransport
+
 from . import clock, cookies, cors, models, orb
-from .http_client import Exchange, LoopbackTransport, describe_error, send_as_chrome
+from .http_client import Exchange, describe_error, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
     NAVIGATION_MECHANISMS,
