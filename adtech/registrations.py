@@ -15,10 +15,8 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.conf import settings
-
 from attribution_reporting.validate import validate
-from config.hosts import partner_origin, party
+from config.hosts import partner_origin, party_site
 
 from . import browsers
 from .eligibility import Eligibility
@@ -53,7 +51,7 @@ class Outcome:
 
 def destination_site() -> str:
     """The advertiser's site (scheme and host: a site has no port, the browser drops it)."""
-    return f"{settings.ARA_SCHEME}://{party('advertiser').host}"
+    return party_site("advertiser")
 
 
 def aggregation_settings() -> AggregationSettings:
