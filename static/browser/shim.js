@@ -642,9 +642,9 @@
     var head = el("div", null, (LABELS[outcome.mechanism] || outcome.mechanism) + (fromChild ? " (in an ad frame)" : ""));
     item.appendChild(head);
     (outcome.hops || []).forEach(function (h) {
-      var good = h.kind === "source" || h.kind === "trigger";
       var line = el("div");
-      line.appendChild(el("span", "al-kind " + (good && /success/i.test(h.status || "") ? "al-ok" : (h.kind === "error" ? "al-bad" : "")),
+      // Coloured by the category the simulated browser sends with each hop (browser/statuses.py).
+      line.appendChild(el("span", "al-kind " + ({ ok: "al-ok", error: "al-bad" }[h.category] || ""),
         h.kind + (h.status ? ": " + h.status : "")));
       line.appendChild(document.createTextNode(h.explanation || ""));
       item.appendChild(line);

@@ -232,10 +232,14 @@ def test_shim_is_served_as_javascript(client):
     assert "attributionlab:registration" in text
     # The same static file for every page: the page's script tag carries the configuration.
     assert text == (settings.BASE_DIR / "static" / "browser" / "shim.js").read_text(encoding="utf-8")
-    page = client.get("/", HTTP_HOST="news.localhost:8000", HTTP_COOKIE="attributionlab-sw=1").content.decode()
+    page = client.get(
+        "/", HTTP_HOST="news.localhost:8000", HTTP_COOKIE="attributionlab-sw=1"
+    ).content.decode()
     tag = re.search(r'<script src="http://browser\.localhost:8000/shim\.js"[^>]*>', page).group(0)
     assert 'data-browser-origin="http://browser.localhost:8000"' in tag
-    assert "http://measure.localhost:8000" in re.search(r'data-trusted-origins="([^"]*)"', tag).group(1).split()
+    assert (
+        "http://measure.localhost:8000" in re.search(r'data-trusted-origins="([^"]*)"', tag).group(1).split()
+    )
 
 
 def test_test_pages_are_off_unless_enabled(client, settings):

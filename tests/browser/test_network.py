@@ -248,7 +248,7 @@ def test_the_service_worker_is_served_at_every_party_origins_root(client):
     for host in ("news.localhost:8000", "shop.localhost:8000", "adtech.localhost:8000"):
         response = client.get("/attributionlab-sw.js", HTTP_HOST=host)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
-        assert "new URL(self.location.href).searchParams.get(\"browser\")" in response.content.decode()
+        assert 'new URL(self.location.href).searchParams.get("browser")' in response.content.decode()
     # The worker learns the browser's origin from its URL, which the first visit registers.
     bootstrap = client.get(
         "/", HTTP_HOST="news.localhost:8000", HTTP_SEC_FETCH_MODE="navigate", HTTP_SEC_FETCH_DEST="document"
