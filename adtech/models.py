@@ -184,11 +184,11 @@ class ReceivedReport(models.Model):
         (AGGREGATE_DEBUG, "aggregatable debug report"),
     ]
 
-    PENDING = ReportStatus.PENDING
-    PROCESSED = ReportStatus.PROCESSED
-    DUPLICATE = ReportStatus.DUPLICATE
-    INVALID = ReportStatus.INVALID
-    FAILED = ReportStatus.FAILED
+    PENDING = ReportStatus.PENDING.value
+    PROCESSED = ReportStatus.PROCESSED.value
+    DUPLICATE = ReportStatus.DUPLICATE.value
+    INVALID = ReportStatus.INVALID.value
+    FAILED = ReportStatus.FAILED.value
     STATUS_CHOICES = ReportStatus.choices()
     # Rows that give up their identity: a later copy may then be counted instead.
     NOT_COUNTED = (INVALID, FAILED)

@@ -236,7 +236,7 @@ def _answer(
     """
     name = SOURCE_HEADER if reg.kind == "source" else TRIGGER_HEADER
     value = json.dumps(header, separators=(",", ":"))
-    reg.answered_header, reg.header_value, reg.status = name, value, RegistrationStatus.ANSWERED
+    reg.answered_header, reg.header_value, reg.status = name, value, RegistrationStatus.ANSWERED.value
     problems = _check(reg.kind, header, source_type)
     if problems:
         reg.reason += f" (the library finds this header invalid: {problems})"
@@ -252,14 +252,14 @@ def _answer(
 
 def _decline(reg: Registration, reason: str) -> Outcome:
     """No header: the request's eligibility does not allow this kind of registration."""
-    reg.status = RegistrationStatus.DECLINED
+    reg.status = RegistrationStatus.DECLINED.value
     reg.reason = reason
     reg.save()
     return Outcome(reg)
 
 
 def _refuse(reg: Registration, reason: str) -> Outcome:
-    reg.status = RegistrationStatus.ERROR
+    reg.status = RegistrationStatus.ERROR.value
     reg.reason = reason
     reg.save()
     return Outcome(reg, error=reason)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
 from . import browsers
-from .models import Campaign, ReceivedReport, Registration
+from .keyscheme import KeyScheme
+from .models import AggregationSettings, Campaign, ConversionEvent, Creative, ReceivedReport, Registration
 from .statuses import RegistrationStatus, ReportStatus
 
 # ?type= values of the API: the kinds, plus a few friendly aliases.
@@ -24,6 +26,30 @@ KINDS = [k for k, _ in ReceivedReport.KIND_CHOICES]
 def campaigns() -> QuerySet[Campaign]:
     """Every campaign with its creatives, in code order (the dashboard, the settings list, the API)."""
     return Campaign.objects.prefetch_related("creatives")
+
+
+def creative_to_serve(slug: str | None) -> Creative | None:
+    """The ad to serve: the named active creative, else any active one; None when none is active."""
+    creatives = Creative.objects.filter(active=True, campaign__active=True).select_related("campaign")
+    creative = creatives.filter(slug=slug).first() if slug else None
+    if creative is None:
+        choices = list(creatives)
+        if not choices:
+            return None
+        creative = random.choice(choices)  # noqa: S311 - which ad to show is not a secret
+    return creative
+
+
+def aggregation_settings() -> AggregationSettings:
+    """The stored key scheme and value scaling, or the defaults (unsaved) before anything is saved."""
+    return AggregationSettings.objects.first() or AggregationSettings(
+        source_dimensions=list(KeyScheme().source_dimensions),
+        trigger_dimensions=list(KeyScheme().trigger_dimensions),
+    )
+
+
+def conversion_events() -> QuerySet[ConversionEvent]:
+    return ConversionEvent.objects.all()
 
 
 def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:

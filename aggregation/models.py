@@ -33,9 +33,9 @@ class CoordinatorKey(models.Model):
 
 
 class AggregationJob(models.Model):
-    RECEIVED = JobStatus.RECEIVED
-    IN_PROGRESS = JobStatus.IN_PROGRESS
-    FINISHED = JobStatus.FINISHED
+    RECEIVED = JobStatus.RECEIVED.value
+    IN_PROGRESS = JobStatus.IN_PROGRESS.value
+    FINISHED = JobStatus.FINISHED.value
     STATUSES = JobStatus.choices()
 
     job_request_id = models.CharField(max_length=128, unique=True)

@@ -164,7 +164,7 @@
   function refresh(force) {
     if (!force && !document.getElementById("live-updates").checked) return;
     if (!force && document.querySelector("table.data details[open]")) return;  // do not close what a person is reading
-    fetcel("/api/internals", { credentials: "omit" }).then(function (r) { return r.json(); }).then(render).catch(function () {});
+    fetch("/api/internals", { credentials: "omit" }).then(function (r) { return r.json(); }).then(render).catch(function () {});
   }
 
   function showTab(name) {
@@ -176,7 +176,7 @@
 
   function act(name, body) {
     var token = document.querySelector("[name=csrfmiddlewaretoken]");
-    return fetcel("/api/actions/" + name, {
+    return fetch("/api/actions/" + name, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
