@@ -119,7 +119,9 @@ def redis_url():
 class WorkerProcess:
     """A real ``celery worker`` process for tests of the queue itself (not eager mode)."""
 
-    def __init__(self, broker_url: str, env: dict | None = None, queues: str | None = None):
+    def __init__(
+        self, broker_url: str, env: dict | None = None, queues: str | None = None, name: str = "test-worker"
+    ):
         import subprocess
         import sys
         from pathlib import Path
@@ -138,7 +140,7 @@ class WorkerProcess:
             "--without-gossip",
             "--without-mingle",
             "-n",
-            "test-worker@%h",
+            f"{name}@%h",
         ]
         if queues:
             cmd += ["-Q", queues]
