@@ -85,6 +85,7 @@ class Tally:
     latencies: dict[str, list[float]] = field(
         default_factory=lambda: {"page": [], "registration": [], "action": []}
     )
+    by_request: dict[str, list[float]] = field(default_factory=dict)
     server_errors: int = 0
     unexpected: list[str] = field(default_factory=list)
 
@@ -117,7 +118,10 @@ class Attendee:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
         started = time.perf_counter()
         response = await self.http.request(method, self.lab.connect + path, headers=sent, **kw)
-        self.tally.latencies[kind].append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.tally.latencies[kind].append(elapsed)
+        name = f"{method} {host.split('.')[0] if sub else 'guide'} {path.split('?')[0]}"
+        self.tally.by_request.setdefault(name, []).append(elapsed)
         for cookie in response.cookies.jar:
             jar[cookie.name] = cookie.value
         if response.status_code >= 500:
@@ -372,6 +376,12 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
         "page": _percentiles(tally.latencies["page"]),
         "registration": _percentiles(tally.latencies["registration"]),
         "action": _percentiles(tally.latencies["action"]),
+        "slowest_p95": dict(
+            sorted(
+                ((name, _percentiles(v)["p95_ms"]) for name, v in tally.by_request.items()),
+                key=lambda item: -item[1],
+            )[:6]
+        ),
         "server_errors": tally.server_errors,
         "unexpected": len(tally.unexpected),
         "unexpected_examples": sorted(set(tally.unexpected))[:5],
