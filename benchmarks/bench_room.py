@@ -15,8 +15,9 @@ carries ``profile=<token>``; a server without room mode (404) is walked with its
 profile, and the output says so.
 
 Printed per N: latency percentiles (p50, p95, p99) of page and registration requests, 5xx
-answers, reports lost (made by the browser but not processed at the ad tech; must be 0), and
-the ratio of p95 at the largest N to p95 at N=1.
+answers, reports lost (sent by the browser but not processed at the ad tech; must be 0), reports
+the browser still holds unsent after a last "send all", and the ratio of p95 at the largest N to p95
+at N=1.
 
     .venv/bin/python -m benchmarks.bench_room [--attendees 1 50] [--url http://localhost:8616]
         [--think 1.0] [--port 8617] [--web-workers 5] [--database-url postgres://...]
@@ -169,6 +170,7 @@ class Attendee:
             "/api/registrations",
             content=json.dumps(payload),
             headers=headers,
+            expect=(201,),
         )
 
     async def network(self, url: str, mechanism: str, destination: str, mode: str, page: str) -> None:
@@ -335,6 +337,25 @@ async def _adtech_reports(http: httpx.AsyncClient, lab: Lab) -> dict[str, str]:
     return out
 
 
+async def _send_all(lab: Lab, token: str) -> None:
+    """Presses "Send all pending reports" for one profile, outside the measurements."""
+    async with httpx.AsyncClient(timeout=120) as http:
+        someone = Attendee(lab, http, Tally(), 0)
+        someone.token = token
+        await someone.request("page", "GET", "browser", "/")
+        csrf = someone.cookies.get(lab.host("browser"), {}).get("csrftoken", "")
+        origin = lab.origin("browser")
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Origin": origin,
+            "Referer": origin + "/",
+        }
+        await someone.request(
+            "action", "POST", "browser", "/api/actions/send-all", content="{}", headers=headers
+        )
+
+
 async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dict:
     tally = Tally()
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
@@ -354,8 +375,11 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
                 await c.aclose()
         walked = time.perf_counter() - started
         failures = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
-        # Every event-level and aggregatable report the browser made must reach the ad tech and be processed.
+        # What a walk left pending (a walk that failed before "send all") is sent now, untimed.
         tokens = [p.token for p in people] if room else [""]
+        for token in tokens:
+            await _send_all(lab, token)
+        # Every event-level and aggregatable report the browser sent must be processed at the ad tech.
         deadline = time.monotonic() + settle
         while True:
             made: dict[str, str] = {}
@@ -364,8 +388,9 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
                     if r["report_id"] not in before:
                         made[f"{SENT_KINDS[r['kind']]}:{r['report_id']}"] = r["status"]
             held = await _adtech_reports(probe, lab)
-            lost = [k for k in made if held.get(k) in (None, "pending")]
-            if not lost or time.monotonic() > deadline:
+            unsent = [k for k, state in made.items() if state != "sent"]
+            lost = [k for k, state in made.items() if state == "sent" and held.get(k) in (None, "pending")]
+            if not (lost or unsent) or time.monotonic() > deadline:
                 break
             await asyncio.sleep(1)
     return {
@@ -387,7 +412,7 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
         "unexpected_examples": sorted(set(tally.unexpected))[:5],
         "walk_failures": failures[:5],
         "reports_made": len(made),
-        "reports_unsent_at_browser": sum(1 for s in made.values() if s != "sent"),
+        "reports_unsent_at_browser": len(unsent),
         "reports_lost": len(lost),
     }
 
@@ -467,6 +492,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--settle", type=float, default=60, help="seconds to wait for the reports to be processed"
     )
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false", help="measure a cold server")
     parser.add_argument("--port", type=int, default=0, help="port of the room this starts")
     parser.add_argument("--web-workers", type=int, default=0, help="gunicorn workers of the room this starts")
     parser.add_argument(
@@ -484,7 +510,13 @@ def main(argv: list[str] | None = None) -> dict:
                 except RuntimeError as exc:
                     print(f"the room could not start (it needs PostgreSQL and Redis):\n{exc}")
                     return {}
-            results = [asyncio.run(run_room(lab, n, args.think, args.settle)) for n in args.attendees]
+            if args.warm_up:
+                print("warm-up: one attendee walks once (not counted)", flush=True)
+                asyncio.run(run_room(lab, 1, 0, args.settle))
+            results = []
+            for n in args.attendees:
+                print(f"{n} attendee(s) walk the workshop ...", flush=True)
+                results.append(asyncio.run(run_room(lab, n, args.think, args.settle)))
         finally:
             if proc is not None:
                 stop_room(proc)
@@ -504,7 +536,8 @@ def main(argv: list[str] | None = None) -> dict:
             f"N={r['attendees']:>3}: {r['seconds']:6.1f} s, {r['requests']} requests | "
             f"page p50/p95/p99 {r['page']['p50_ms']}/{r['page']['p95_ms']}/{r['page']['p99_ms']} ms | "
             f"registration {r['registration']['p50_ms']}/{r['registration']['p95_ms']}/{r['registration']['p99_ms']} ms | "
-            f"5xx {r['server_errors']} | reports made {r['reports_made']}, lost {r['reports_lost']}"
+            f"5xx {r['server_errors']} | reports made {r['reports_made']}, lost {r['reports_lost']}, "
+            f"unsent {r['reports_unsent_at_browser']}"
         )
     if "p95_ratio" in out:
         ratio = out["p95_ratio"]
