@@ -13,6 +13,7 @@ shim steps aside there and no worker is installed.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -22,6 +23,16 @@ SKIP_PARAM = "attributionlab-sw"
 PARTIES = ("publisher", "advertiser", "adtech")
 _CHROME = re.compile(r"Chrome/(\d+)\.")
 LAST_CHROME_WITH_ARA = 151
+
+
+def worker_url() -> str:
+    """The service worker's URL on a page origin; its query tells the worker the browser's origin.
+
+    The shim registers the same URL, so a page never replaces the worker this page installed.
+    """
+    from config.hosts import party
+
+    return "/attributionlab-sw.js?" + urlencode({"browser": party("browser").origin}, quote_via=quote)
 
 
 def needs_bootstrap(request: HttpRequest) -> bool:
@@ -51,7 +62,8 @@ class ServiceWorkerBootstrapMiddleware:
             and not getattr(response, "streaming", False)
             and b"/shim.js" in response.content
         ):
-            body = render_to_string("browser/sw_bootstrap.html", {"cookie": COOKIE, "skip": SKIP_PARAM})
+            context = {"cookie": COOKIE, "skip": SKIP_PARAM, "worker_url": worker_url()}
+            body = render_to_string("browser/sw_bootstrap.html", context)
             bootstrap = HttpResponse(body)
             bootstrap["Cache-Control"] = "no-store"
             bootstrap.headers.pop("X-Frame-Options", None)

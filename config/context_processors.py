@@ -2,7 +2,9 @@
 
 from django.http import HttpRequest
 
-from .hosts import PARTIES, party_url
+from browser.origins import party_origins
+
+from .hosts import PARTIES, party, party_url
 
 
 def parties(request: HttpRequest) -> dict:
@@ -12,4 +14,6 @@ def parties(request: HttpRequest) -> dict:
         "current_party": current,
         "party_url": {p.key: p.url("/") for p in PARTIES},
         "shim_url": party_url("browser", "/shim.js"),
+        # What templates/browser/_shim.html puts on the shim's script tag.
+        "shim_config": {"browser_origin": party("browser").origin, "trusted_origins": party_origins()},
     }
