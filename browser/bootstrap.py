@@ -13,6 +13,7 @@ shim steps aside there and no worker is installed.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -51,7 +52,12 @@ class ServiceWorkerBootstrapMiddleware:
             and not getattr(response, "streaming", False)
             and b"/shim.js" in response.content
         ):
-            body = render_to_string("browser/sw_bootstrap.html", {"cookie": COOKIE, "skip": SKIP_PARAM})
+            # Room mode: the worker's URL names the attendee's profile, as the shim's does.
+            token = getattr(request, "room_token", "")
+            sw_url = "/attributionlab-sw.js" + ("?" + urlencode({"profile": token}) if token else "")
+            body = render_to_string(
+                "browser/sw_bootstrap.html", {"cookie": COOKIE, "skip": SKIP_PARAM, "sw_url": sw_url}
+            )
             bootstrap = HttpResponse(body)
             bootstrap["Cache-Control"] = "no-store"
             bootstrap.headers.pop("X-Frame-Options", None)

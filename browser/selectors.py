@@ -73,6 +73,26 @@ def summary() -> dict[str, Any]:
     }
 
 
+def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
+    """How much one profile holds and did lately: room mode's per-attendee limits read this."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(seconds=within_s)
+    return {
+        "sources": models.Source.objects.filter(profile=profile).count(),
+        "registrations_last_minute": models.Registration.objects.filter(
+            profile=profile, created_at__gte=since
+        ).count(),
+    }
+
+
+def sent_report_ids() -> list[str]:
+    """The current profile's reports that were delivered: what the reporting origin got from it."""
+    return list(_mine(models.Report).filter(status=R.SENT).values_list("report_id", flat=True))
+
+
 def state() -> dict[str, Any]:
     """The API state block of the internals page."""
     row = _mine(models.BrowserState).first()

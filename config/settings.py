@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "browser",
     "aggregation",
     "fidelity",
+    "room",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "config.errors.ErrorPagesMiddleware",
     "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "room.middleware.ProfileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -80,6 +80,16 @@
   if (window.attributionLab && window.attributionLab.loaded) return;
 
   var BROWSER = "{{ browser_origin }}";
+  // Room mode: the attendee's profile token, from the page's server (this script's data-profile
+  // attribute or its ?profile= parameter). Every request to the simulated browser carries it.
+  var PROFILE = (function (el) {
+    if (!el) return "";
+    try { return el.getAttribute("data-profile") || new URL(el.src).searchParams.get("profile") || ""; }
+    catch (e) { return ""; }
+  })(document.currentScript);
+  function withProfile(url) {
+    return PROFILE ? url + (url.indexOf("?") < 0 ? "?" : "&") + "profile=" + encodeURIComponent(PROFILE) : url;
+  }
   var TRUSTED = {{ trusted_origins_json|safe }};
   var LOOPBACK_ORIGIN = /^https?:\/\/(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
   function trusted(origin) { return TRUSTED.indexOf(origin) >= 0 || LOOPBACK_ORIGIN.test(origin); }
@@ -164,7 +174,7 @@
       trigger_eligible: !!opts.triggerEligible
     };
     // text/plain keeps this a simple CORS request (no preflight), so it also works with keepalive.
-    return origFetch(BROWSER + "/api/registrations", {
+    return origFetch(withProfile(BROWSER + "/api/registrations"), {
       method: "POST",
       mode: "cors",
       credentials: "omit",
@@ -189,7 +199,7 @@
 
 
   // ---- The page's own request, made once by the simulated browser's network service ----
-  var SW_URL = "/attributionlab-sw.js";
+  var SW_URL = withProfile("/attributionlab-sw.js");
   var sw = navigator.serviceWorker;
 
   // Whether the worker controls this page, fixed when the page loaded (the worker never claims a
@@ -208,7 +218,7 @@
   }
 
   function networkUrl(envelope, rid) {
-    return BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope));
+    return withProfile(BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope)));
   }
 
   function envelopeFor(mechanism, url, method, headers, mode, opts) {
@@ -225,7 +235,7 @@
   function publishOutcome(header, rid) {
     var outcome = decode64(header);
     if (outcome) { publish(outcome, false); return Promise.resolve(outcome); }
-    return origFetch(BROWSER + "/network/outcome/" + rid, { mode: "cors", credentials: "omit" })
+    return origFetch(withProfile(BROWSER + "/network/outcome/" + rid), { mode: "cors", credentials: "omit" })
       .then(function (r) { return r.json(); })
       .then(function (data) { if (data.outcome) publish(data.outcome, false); return data.outcome; },
         function () { return null; });
@@ -346,7 +356,7 @@
     var tries = 0;
     function poll() {
       if (++tries > 40) return;
-      origFetch(BROWSER + "/api/navigations/" + encodeURIComponent(token), { mode: "cors", credentials: "omit" })
+      origFetch(withProfile(BROWSER + "/api/navigations/" + encodeURIComponent(token)), { mode: "cors", credentials: "omit" })
         .then(function (r) { return r.json(); })
         .then(function (answer) {
           if (answer.pending || !answer.registrations || !answer.registrations.length) {
@@ -369,7 +379,7 @@
     q.set("context_origin", topOrigin());
     q.set("frame_origin", location.origin);
     srcs.forEach(function (u) { q.append("src", u); });
-    return BROWSER + "/navigate?" + q.toString();
+    return withProfile(BROWSER + "/navigate?" + q.toString());
   }
 
   // The decision waits until every page handler has run: a listener added to window while the
