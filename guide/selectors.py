@@ -49,13 +49,12 @@ def adtech_summary() -> PartyState:
     return call_party("adtech.selectors.dashboard_summary()", adtech_selectors.dashboard_summary)
 
 
-def adtech_summary_for_profile() -> PartyState:
-    """The ad tech's summary as one attendee's guide sees it (room mode).
+def adtech_summary_for_profile(state: PartyState) -> PartyState:
+    """The ad tech's summary ``state`` as one attendee's steps count it (room mode).
 
     The ad tech is shared and never learns who sent a report, so the attendee's counts are
     the reports their own simulated browser delivered that the ad tech received (by report id).
     """
-    state = adtech_summary()
     if not state.ok:
         return state
     mine = call_party(

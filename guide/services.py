@@ -98,14 +98,15 @@ def attendee_status(flags: dict) -> tuple[dict, dict]:
 
 def _workshop(flags: dict) -> tuple[dict, selectors.PartyState]:
     browser = selectors.browser_summary()
-    adtech = selectors.adtech_summary_for_profile() if settings.ARA_ROOM else selectors.adtech_summary()
+    shared = selectors.adtech_summary()
+    adtech = selectors.adtech_summary_for_profile(shared) if settings.ARA_ROOM else shared
     aggregation = selectors.aggregation_summary()
     items = steps.evaluate(browser, adtech, aggregation, flags)
     return {
         "steps": items,
         "done": sum(1 for s in items if s["done"]),
         "total": len(items),
-        "senders": steps.senders(adtech),
+        "senders": steps.senders(shared),
         "parties": {
             "browser": browser.as_dict(),
             "adtech": adtech.as_dict(),
