@@ -130,12 +130,17 @@ def fetch_for_page(
             url=page.url, error=f"The simulated browser's storage is busy ({exc}); try again."
         )
     if rid and result.registration is not None:
-        cache.set(f"browser:outcome:{rid[:64]}", outcome_json(result.registration), OUTCOME_TTL_S)
+        cache.set(_outcome_key(rid), outcome_json(result.registration), OUTCOME_TTL_S)
     return result
 
 
 def page_outcome(rid: str) -> dict | None:
-    return cache.get(f"browser:outcome:{rid[:64]}")
+    return cache.get(_outcome_key(rid))
+
+
+def _outcome_key(rid: str) -> str:
+    """Outcomes are kept per profile: one attendee cannot read another's by its request id."""
+    return f"browser:outcome:{profiles.current()}:{rid[:64]}"
 
 
 @dataclass
