@@ -7,9 +7,9 @@ ad tech's storage bucket (a local folder the service reads, as it reads a cloud 
 the report Avro the service expects, next to the output domain built from the campaign key
 scheme and a manifest the summary pages read back.
 
-Jobs are submitted the way an ad tech's server does it: ``POST /v1alpha/createJob`` over
-HTTP with httpx (``*.localhost`` is sent to 127.0.0.1 with the right ``Host``), or, with
-``ARA_AGGREGATION_TRANSPORT=direct`` (tests without a server), through the service function.
+The ad tech shares nothing with the service but the wire formats (``aggregation_api``), the
+storage bucket (``config.storage``) and its HTTP API, which it calls through
+:mod:`adtech.aggregation_client` as a real ad tech's server does.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 import logging
-import os
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -26,20 +25,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-from django.conf import settings
 from django.utils import timezone
 
-from aggregation.avro_io import write_domain, write_reports
-from aggregation.budget import shared_id
-from config.hosts import party_url
+from aggregation_api.avro_io import write_domain, write_reports
+from aggregation_api.budget import shared_id
+from aggregation_api.jobs import debug_output_name, output_shard_name
+from aggregation_api.noise import DEFAULT_EPSILON
+from config.storage import bucket_root
+
+from .aggregation_client import AggregationServiceError, client
 
 log = logging.getLogger(__name__)
 
 STORAGE_BUCKET = "adtech"
-TRANSPORT = os.environ.get("ARA_AGGREGATION_TRANSPORT", "http")
 # Beat submits a batch once no report of it has arrived for this long (late reports of an
 # hour keep coming for a while: the browser retries after 5 and 15 minutes).
 QUIET_PERIOD = timedelta(minutes=10)
@@ -48,7 +47,7 @@ ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class SubmitError(RuntimeError):
-    """The aggregation service refused a job or could not be reached."""
+    """A batch that cannot be submitted: unknown, or the aggregation service refused it."""
 
 
 @dataclass
@@ -73,9 +72,14 @@ class Batch:
 
 
 def storage_root() -> Path:
-    from aggregation.services import buckets_root
+    """The ad tech's storage bucket, where batches go in and summaries come back."""
+    return bucket_root(STORAGE_BUCKET)
 
-    return buckets_root() / STORAGE_BUCKET
+
+def summary_path(manifest: dict[str, Any], *, debug: bool = False) -> Path:
+    """Where the service writes this batch's summary (or a debug run's debug summary)."""
+    output = manifest["output"]
+    return storage_root() / (debug_output_name(output) if debug else output)
 
 
 def _unbatched() -> Iterable[Any]:
@@ -214,11 +218,15 @@ def write_batch(batch: Batch, job_request_id: str, *, epsilon: float, debug_run:
         "exact_sums": exact,
         "input": f"batches/{job_request_id}/reports.avro",
         "domain": f"batches/{job_request_id}/output_domain.avro",
-        "output_prefix": f"summaries/{job_request_id}/summary.avro",
-        "output": f"summaries/{job_request_id}/summary-1-of-1.avro",
+        **_outputs(job_request_id),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
+
+
+def _outputs(job_request_id: str) -> dict[str, str]:
+    prefix = f"summaries/{job_request_id}/summary.avro"
+    return {"output_prefix": prefix, "output": output_shard_name(prefix)}
 
 
 def job_request(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -243,57 +251,12 @@ def job_request(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _loopback(url: str) -> tuple[str, str]:
-    """``http://aggregation.localhost:8000/x`` → (``http://127.0.0.1:8000/x``, Host header)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
-    return url, parts.netloc
-
-
-def _headers(host: str) -> dict[str, str]:
-    """The Host to reach, and the API key the service requires of its clients."""
-    return {"Host": host, "Authorization": f"Bearer {settings.ARA_AGGREGATION_API_KEY}"}
-
-
-def call_service(method: str, path: str, *, body: Any = None, params: dict | None = None) -> tuple[int, Any]:
-    """Call the aggregation service's API; returns (HTTP status, JSON body)."""
-    if TRANSPORT == "direct":
-        return _call_direct(method, path, body=body, params=params)
-    url, host = _loopback(party_url("aggregation", path))
-    try:
-        response = httpx.request(method, url, json=body, params=params, headers=_headers(host), timeout=30)
-    except httpx.HTTPError as exc:
-        raise SubmitError(f"the aggregation service did not answer: {exc}") from None
-    try:
-        return response.status_code, response.json()
-    except ValueError:
-        return response.status_code, {"message": response.text[:200]}
-
-
-def _call_direct(method: str, path: str, *, body: Any = None, params: dict | None = None) -> tuple[int, Any]:
-    from aggregation import selectors, services
-
-    if path == "/v1alpha/createJob":
-        try:
-            job = services.create_job(body)
-        except services.JobRequestError as exc:
-            return exc.status, {"code": exc.status, "message": exc.message}
-        services.enqueue_job(job)
-        return 202, {}
-    job = selectors.get_job((params or {}).get("job_request_id", ""))
-    return (200, selectors.job_response(job)) if job else (404, {"message": "no such job"})
-
-
 def get_job(job_request_id: str) -> dict[str, Any] | None:
-    """getJob's answer, or None when the service does not know the job or cannot be reached."""
-    try:
-        status, body = call_service("GET", "/v1alpha/getJob", params={"job_request_id": job_request_id})
-    except SubmitError:
-        return None
-    return body if status == 200 else None
+    """getJob's answer, or None when the service does not know the job.
+
+    Raises :class:`AggregationServiceError` when the service fails or cannot be reached.
+    """
+    return client().get_job(job_request_id)
 
 
 def new_job_request_id(batch: Batch, now: datetime) -> str:
@@ -302,7 +265,11 @@ def new_job_request_id(batch: Batch, now: datetime) -> str:
 
 
 def submit_pending(
-    *, force: bool = False, epsilon: float = 10.0, debug_run: bool = False, now: datetime | None = None
+    *,
+    force: bool = False,
+    epsilon: float = DEFAULT_EPSILON,
+    debug_run: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Batch every unbatched report and submit one job per batch.
 
@@ -336,14 +303,17 @@ def submit_pending(
                 continue
         manifest = write_batch(batch, job_id, epsilon=epsilon, debug_run=debug_run)
         try:
-            status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
-        except SubmitError as exc:
-            errors.append(str(exc))
+            client().create_job(job_request(manifest))
+        except AggregationServiceError as exc:
+            if exc.maybe_done and not debug_run:
+                # The service may have stored the job: the claim stays until getJob says
+                # (recover_abandoned), so the unit is never queried twice.
+                errors.append(f"{exc.message} (the service will be asked about {job_id} again)")
+                break
+            errors.append(exc.message)
             _discard(job_id, debug_run)
-            break
-        if status != 202:
-            errors.append(f"{job_id}: {status} {body.get('message', body)}")
-            _discard(job_id, debug_run)
+            if exc.unreachable:
+                break
             continue
         if not debug_run:
             services.confirm_batch(job_id)
@@ -363,12 +333,13 @@ def recover_abandoned(now: datetime) -> list[str]:
     released = []
     for job_id in services.unconfirmed_batches(now - ABANDONED_AFTER):
         try:
-            status, _ = call_service("GET", "/v1alpha/getJob", params={"job_request_id": job_id})
-        except SubmitError:
+            job = client().get_job(job_id)
+        except AggregationServiceError as exc:
+            log.warning("abandoned claims stay until the service answers: %s", exc)
             break
-        if status == 200:
+        if job is not None:
             services.confirm_batch(job_id)
-        elif status == 404:
+        else:
             _discard(job_id, debug_run=False)
             released.append(job_id)
     if released:
@@ -402,20 +373,18 @@ def rerun_with_epsilon(job_request_id: str, epsilon: float, *, now: datetime | N
         "epsilon": epsilon,
         "debug_run": True,
         "rerun_of": job_request_id,
-        "output_prefix": f"summaries/{job_id}/summary.avro",
-        "output": f"summaries/{job_id}/summary-1-of-1.avro",
+        **_outputs(job_id),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    status, body = call_service("POST", "/v1alpha/createJob", body=job_request(manifest))
-    if status != 202:
+    try:
+        client().create_job(job_request(manifest))
+    except AggregationServiceError as exc:
         _discard(job_id, True)
-        raise SubmitError(f"{job_id}: {status} {body.get('message', body)}")
+        raise SubmitError(exc.message) from None
     return job_id
 
 
 def _discard(job_id: str, debug_run: bool) -> None:
-    import shutil
-
     if not debug_run:
         from adtech.services import release_batch
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import http_sfv
-
-KNOWN_KEYS = ("event-source", "navigation-source", "trigger")
+from attribution_reporting.eligibility import eligible_keys
 
 
 @dataclass(frozen=True)
@@ -50,9 +48,7 @@ def parse_eligible(raw: str | None) -> Eligibility:
     """The known keys of the header; unknown (greased) keys, values and parameters are ignored."""
     if raw is None:
         return Eligibility(False, "", frozenset())
-    parsed = http_sfv.Dictionary()
-    try:
-        parsed.parse(raw.encode("latin-1", "replace"))
-    except ValueError as exc:
-        return Eligibility(True, raw, frozenset(), error=str(exc) or "parse error")
-    return Eligibility(True, raw, frozenset(k for k in parsed if k in KNOWN_KEYS))
+    keys = eligible_keys(raw)
+    if keys is None:
+        return Eligibility(True, raw, frozenset(), error="not a structured-field dictionary")
+    return Eligibility(True, raw, keys)

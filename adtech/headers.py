@@ -12,9 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aggregation_api.noise import DEFAULT_EPSILON
+from attribution_reporting.time_units import DAY_S
+
 from .keyscheme import VALUED_EVENTS, KeyScheme, source_key_pieces, trigger_key_piece
 
-DAY = 86400
 BUDGET = 65536  # L1 contribution budget of one source
 SOURCE_EVENT_ID_CAMPAIGN = 10**9
 SOURCE_EVENT_ID_CREATIVE = 10**6
@@ -124,7 +126,7 @@ def source_header(
         "destination": destination,
         "source_event_id": encode_source_event_id(campaign.code, creative_code, serial),
         "priority": str(campaign.priority),
-        "expiry": campaign.expiry_days * DAY,
+        "expiry": campaign.expiry_days * DAY_S,
         "filter_data": {"product_category": [campaign.product_category], "campaign": [campaign.slug]},
         "aggregation_keys": source_key_pieces(
             scheme,
@@ -135,15 +137,15 @@ def source_header(
                 "product_category": campaign.product_category,
             },
         ),
-        "aggregatable_report_window": campaign.aggregatable_report_window_days * DAY,
+        "aggregatable_report_window": campaign.aggregatable_report_window_days * DAY_S,
         "debug_reporting": bool(campaign.debug_reporting),
     }
     if source_type == "navigation":
         ends = parse_days(campaign.click_report_windows_days)
-        header["event_report_windows"] = {"end_times": [d * DAY for d in ends]}
+        header["event_report_windows"] = {"end_times": [d * DAY_S for d in ends]}
         header["max_event_level_reports"] = campaign.click_max_event_level_reports
     else:
-        header["event_report_window"] = campaign.view_report_window_days * DAY
+        header["event_report_window"] = campaign.view_report_window_days * DAY_S
     if campaign.debug_key:
         header["debug_key"] = campaign.debug_key
     return header
@@ -203,7 +205,7 @@ def trigger_header(
     return header
 
 
-def scaling_explained(scaling: ValueScaling, epsilon: float = 10.0) -> dict[str, Any]:
+def scaling_explained(scaling: ValueScaling, epsilon: float = DEFAULT_EPSILON) -> dict[str, Any]:
     """The value-scaling numbers and what they mean for noise, for the settings page."""
     noise = BUDGET / epsilon  # Laplace scale of the aggregation service's noise, in aggregatable units
     dollars_per_unit = scaling.max_purchase_minor / 100 / scaling.value_budget

@@ -4,6 +4,10 @@ A summary report holds one noised number per bucket of the output domain. The de
 cleartext payloads (sent only while debug keys are set) give the exact sums of the same
 reports, so the pages can show each bucket's noise and how it compares with the noise the
 service promises: discrete Laplace with scale L1/epsilon.
+
+Job statuses come from the service's getJob; when it refuses, fails or does not answer, the
+pages say so (``service_error``) instead of failing. Summaries are read from the ad tech's
+storage bucket, where the service wrote them, in the shared Avro format.
 """
 
 from __future__ import annotations
@@ -11,24 +15,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aggregation import noise
-from aggregation.avro_io import read_summary
+from aggregation_api import noise
+from aggregation_api.avro_io import InputError, read_summary
+from aggregation_api.jobs import RUNNING_STATUSES
 
 from . import batching
+from .aggregation_client import AggregationServiceError
+
+
+def _job(job_request_id: str) -> tuple[dict[str, Any] | None, AggregationServiceError | None]:
+    """(getJob's answer, None when the service does not know the job; the service's error)."""
+    try:
+        return batching.get_job(job_request_id), None
+    except AggregationServiceError as exc:
+        return None, exc
 
 
 def summary_list(limit: int = 50) -> list[dict[str, Any]]:
     """The latest submitted batches, newest first, with each job's status from getJob."""
     out = []
+    unreachable: AggregationServiceError | None = None
     for manifest in batching.read_manifests()[:limit]:
-        job = batching.get_job(manifest["job_request_id"])
+        # Once the service did not answer, the other jobs are not asked (each would wait as long).
+        job, error = (None, unreachable) if unreachable else _job(manifest["job_request_id"])
+        if error is not None and error.unreachable:
+            unreachable = error
         result = (job or {}).get("result_info") or {}
         out.append(
             {
                 **manifest,
-                # None: the service does not know the job (it was cleared) or did not answer.
+                # None: the service does not know the job (it was cleared) or gave no status.
                 "job_status": job.get("job_status") if job else None,
                 "return_code": result.get("return_code", ""),
+                "service_error": error.message if error else "",
             }
         )
     return out
@@ -36,7 +55,7 @@ def summary_list(limit: int = 50) -> list[dict[str, Any]]:
 
 def in_progress(summaries: list[dict[str, Any]]) -> bool:
     """Whether a page listing these jobs should keep asking for news."""
-    return any(s["job_status"] in ("RECEIVED", "IN_PROGRESS") for s in summaries)
+    return any(s["job_status"] in RUNNING_STATUSES for s in summaries)
 
 
 def summary_detail(job_request_id: str) -> dict[str, Any] | None:
@@ -44,16 +63,18 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     manifest = batching.read_manifest(job_request_id)
     if manifest is None:
         return None
-    job = batching.get_job(job_request_id) or {}
+    found, error = _job(job_request_id)
+    job = found or {}
     result = job.get("result_info") or {}
     epsilon = float(manifest.get("epsilon", noise.DEFAULT_EPSILON))
     expected = noise.expected_absolute(epsilon)
-    path = batching.storage_root() / manifest["output"]
+    path = batching.summary_path(manifest)
     rows: list[dict[str, Any]] = []
-    if path.is_file():
+    facts, output_error = _read(path)
+    if facts is not None:
         exact = {int(b): v for b, v in manifest.get("exact_sums", {}).items()}
         has_exact = manifest.get("reports_with_debug", 0) > 0
-        for fact in read_summary(Path(path)):
+        for fact in facts:
             bucket = fact["bucket"]
             true = exact.get(bucket, 0) if has_exact else None
             rows.append(
@@ -75,7 +96,9 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
         )
     rows.sort(key=lambda r: (-(r["exact"] or 0), -r["metric"]))
     check = (
-        _debug_check(path, rows) if manifest.get("debug_run") and manifest.get("reports_with_debug") else None
+        _debug_check(batching.summary_path(manifest, debug=True), rows)
+        if manifest.get("debug_run") and manifest.get("reports_with_debug")
+        else None
     )
     touched = [r for r in rows if r["exact"]]
     noises = [abs(r["noise"]) for r in rows if r["noise"] is not None]
@@ -88,7 +111,9 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     return {
         "manifest": manifest,
         "siblings": siblings,
-        "in_progress": job.get("job_status") in ("RECEIVED", "IN_PROGRESS"),
+        "in_progress": job.get("job_status") in RUNNING_STATUSES,
+        "service_error": error.message if error else "",
+        "output_error": output_error,
         "max_epsilon": noise.MAX_EPSILON,
         "count_value": _count_value(),
         "negative_rows": sum(1 for r in rows if r["metric"] < 0),
@@ -97,7 +122,7 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
         "rows": rows,
         "touched": touched,
         "untouched_count": len(rows) - len(touched),
-        "output_exists": path.is_file(),
+        "output_exists": facts is not None,
         "debug_check": check,
         "noise": {
             "epsilon": epsilon,
@@ -109,16 +134,26 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     }
 
 
-def _debug_check(output: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _read(path: Path) -> tuple[list[dict[str, Any]] | None, str]:
+    """The summary's facts (None when there is none yet), and why it could not be read."""
+    if not path.is_file():
+        return None, ""
+    try:
+        return read_summary(path), ""
+    except (InputError, ValueError, OSError, EOFError) as exc:
+        return None, f"{path.name} is not a summary in the service's format: {exc}"
+
+
+def _debug_check(debug: Path, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A debug run's unnoised sums against the exact sums of the browser's debug cleartext.
 
     They are equal in every bucket when the service decrypted every payload the browser
     encrypted (with the coordinator key it fetched) to the contributions its cleartext shows.
     """
-    debug = output.parent / "debug" / output.name
-    if not debug.is_file():
+    facts, _ = _read(debug)
+    if facts is None:
         return None
-    unnoised = {row["bucket"]: row["unnoised_metric"] for row in read_summary(debug)}
+    unnoised = {row["bucket"]: row.get("unnoised_metric", 0) for row in facts}
     differ = [
         {"label": r["label"], "exact": r["exact"], "unnoised": unnoised.get(r["bucket"], 0)}
         for r in rows

@@ -1,8 +1,8 @@
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 
 from config.urls_common import common_patterns, error_handlers
 
-from . import api, views
+from . import api, summary_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +19,10 @@ urlpatterns = [
     path("api/reports/", api.ReportList.as_view(), name="api-reports"),
     path("api/campaigns/", api.CampaignList.as_view(), name="api-campaigns"),
     path("api/validate", api.ValidateView.as_view(), name="api-validate"),
-    path("summaries/", include("adtech.summary_urls")),
+    path("summaries/", summary_views.summary_list, name="adtech-summaries"),
+    path("summaries/create", summary_views.summary_create, name="adtech-summary-create"),
+    path("summaries/<str:job_request_id>/", summary_views.summary_detail, name="adtech-summary-detail"),
+    path("summaries/<str:job_request_id>/rerun", summary_views.summary_rerun, name="adtech-summary-rerun"),
     *common_patterns(),
 ]
 

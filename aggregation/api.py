@@ -18,11 +18,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from aggregation_api.jobs import JOB_REQUEST_ID_RULE, is_valid_job_request_id
 from config.errors import aggregation_error
 from config.jsonbody import JSONBodyError, loads
 
 from . import selectors, services
-from .job_requests import JOB_REQUEST_ID_RULE, is_valid_job_request_id
 from .keys import PUBLIC_KEYS_MAX_AGE, ensure_active_key, public_key_set
 
 MAX_CREATE_JOB_BYTES = 64 * 1024

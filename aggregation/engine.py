@@ -17,15 +17,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregation_api.budget import BudgetUnit, budget_unit
 from attribution_reporting import aggregatable_payload as payloads
+from attribution_reporting.time_units import DAY_S
 
-from .budget import BudgetUnit, budget_unit
 from .report_ids import ReportIdSet
 from .shared_info import SUPPORTED_APIS as SUPPORTED_APIS  # re-exported: services use engine.*
 from .shared_info import FatalJobError as FatalJobError  # re-exported
 from .shared_info import ReportError, parse_shared_info
 
-MAX_REPORT_AGE_SECONDS = 90 * 24 * 3600
+MAX_REPORT_AGE_SECONDS = 90 * DAY_S
 
 # Error categories and their descriptions, as the service reports them in error_summary.
 ERROR_DESCRIPTIONS = {

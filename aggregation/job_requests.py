@@ -1,14 +1,13 @@
 """createJob requests and command-line jobs: validation and where their files live.
 
-The service reads and writes a cloud bucket; here a bucket is a folder under
-``var/aggregation/buckets/``, and names that would leave it are refused.
+The service reads and writes a cloud bucket (``config.storage``: a folder per bucket), and names
+that would leave it are refused.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import string
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import noise
+from aggregation_api import noise
+from aggregation_api.jobs import (
+    JOB_REQUEST_ID_RULE,
+    debug_output_name,
+    is_valid_job_request_id,
+    output_shard_name,
+)
+from config.storage import buckets_root
+
 from .models import AggregationJob
 
 MAX_INPUT_PREFIXES = 50
-# The service's rule (JobRequestIdCharactersValidator, JobRequestIdLengthValidator): at most
-# 128 characters, each an ASCII letter, digit or punctuation mark other than "|" (the separator
-# of its job keys). "/" is allowed: the pages link to such ids with a path converter.
-JOB_REQUEST_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation) - {"|"}
-JOB_REQUEST_ID_MAX_LENGTH = 128
-JOB_REQUEST_ID_RULE = (
-    "1 to 128 characters, each an ASCII letter, digit or punctuation mark other than '|' "
-    "(no spaces, control or non-ASCII characters)"
-)
 
 
 class JobRequestError(ValueError):
@@ -40,22 +38,8 @@ class JobRequestError(ValueError):
         self.status = status
 
 
-def is_valid_job_request_id(job_id: object) -> bool:
-    """The service's rule: see :data:`JOB_REQUEST_ID_CHARACTERS`."""
-    return (
-        isinstance(job_id, str)
-        and 0 < len(job_id) <= JOB_REQUEST_ID_MAX_LENGTH
-        and JOB_REQUEST_ID_CHARACTERS.issuperset(job_id)
-    )
-
-
 def aggregation_root() -> Path:
     return Path(settings.VAR_DIR) / "aggregation"
-
-
-def buckets_root() -> Path:
-    """The local folder that plays the cloud storage: one sub-folder per bucket."""
-    return aggregation_root() / "buckets"
 
 
 def jobs_root() -> Path:
@@ -151,10 +135,8 @@ def create_job(body: Any) -> AggregationJob:
                 request=body,
                 input_paths=[str(p) for p in inputs],
                 domain_paths=[str(domain)],
-                output_path=str(_shard_name(output)),
-                debug_output_path=str(_shard_name(output.parent / "debug" / output.name))
-                if debug_run
-                else "",
+                output_path=str(_output(output)),
+                debug_output_path=str(_output(output, debug=True)) if debug_run else "",
                 epsilon=epsilon,
                 debug_run=debug_run,
                 filtering_ids=filtering_ids,
@@ -167,11 +149,10 @@ def create_job(body: Any) -> AggregationJob:
     return job
 
 
-def _shard_name(prefix: Path) -> Path:
-    """``<prefix>-1-of-1``, keeping a final ``.avro``, as the service names its output shards."""
-    if prefix.suffix == ".avro":
-        return prefix.with_name(f"{prefix.stem}-1-of-1.avro")
-    return prefix.with_name(f"{prefix.name}-1-of-1")
+def _output(prefix: Path, *, debug: bool = False) -> Path:
+    """Where the service writes the (debug) summary of an output prefix, as the wire names it."""
+    name = output_shard_name(prefix.name)
+    return prefix.parent / (debug_output_name(name) if debug else name)
 
 
 def create_cli_job(

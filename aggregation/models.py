@@ -81,7 +81,7 @@ class AggregationJob(models.Model):
     @property
     def page_url(self) -> str:
         """The job's page, or "" for an id no page can name (one stored before ids were checked)."""
-        from .job_requests import is_valid_job_request_id
+        from aggregation_api.jobs import is_valid_job_request_id
 
         if not is_valid_job_request_id(self.job_request_id):
             return ""

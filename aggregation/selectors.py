@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from . import noise
-from .job_requests import is_valid_job_request_id
+from aggregation_api import noise
+from aggregation_api.jobs import is_valid_job_request_id
+
 from .keys import active_keys
 from .models import AggregationJob, BudgetUnitUse, CoordinatorKey
 

@@ -12,19 +12,21 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import random
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import avro_io, engine, noise, summary
-from .budget import BudgetUnit
+from aggregation_api import avro_io
+from aggregation_api.budget import BudgetUnit
+
+from . import engine, noise, summary
 from .job_requests import (  # noqa: F401 - the service's public names
     JobRequestError,
     aggregation_root,
@@ -41,7 +43,7 @@ from .models import AggregationJob, BudgetUnitUse, CoordinatorKey, JobShard
 log = logging.getLogger(__name__)
 
 # Reports per shard: a batch with more is split across workers.
-SHARD_SIZE = int(os.environ.get("ARA_AGGREGATION_SHARD_SIZE", "100000"))
+SHARD_SIZE = settings.ARA_AGGREGATION_SHARD_SIZE
 MAX_SHARDS = 16
 PREVIEW_ROWS = 500
 

@@ -13,7 +13,7 @@ import json.scanner
 import uuid
 from typing import Any
 
-from .budget import ATTRIBUTION_APIS
+from aggregation_api.budget import ATTRIBUTION_APIS
 
 SUPPORTED_APIS = (*ATTRIBUTION_APIS, "protected-audience", "shared-storage")
 # The versions Chrome sends today, known good without taking the version apart.

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from aggregation_api.noise import DEFAULT_EPSILON, DEFAULT_L1_SENSITIVITY
+
 from . import noise
 
 
 @dataclass(frozen=True)
 class NoiseSpec:
-    epsilon: float = noise.DEFAULT_EPSILON
-    l1_sensitivity: float = noise.DEFAULT_L1_SENSITIVITY
+    epsilon: float = DEFAULT_EPSILON
+    l1_sensitivity: float = DEFAULT_L1_SENSITIVITY
     enabled: bool = True
 
 

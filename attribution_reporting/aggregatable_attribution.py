@@ -19,10 +19,11 @@ from .aggregatable_contributions import (
     ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE,
     create_aggregatable_contributions,
 )
-from .context import MINUTE_MS, PENDING, AttributionResult, EngineContext, Registration
+from .context import PENDING, AttributionResult, EngineContext, Registration
 from .event_attribution import source_matches
 from .null_reports import is_unconditionally_sent, source_registration_time
 from .storage import SCOPE_AGGREGATABLE_ATTRIBUTION, StoredSource
+from .time_units import MINUTE_MS
 
 
 @dataclass

@@ -28,9 +28,9 @@ from .debug_types import AGGREGATABLE_SOURCE_TYPES as SOURCE_TYPES
 from .debug_types import TRIGGER_TYPES as TRIGGER_TYPES
 from .debug_types import UNSPECIFIED
 from .reports import AggregatableData
+from .time_units import DAY_MS
 
 DEBUG_API = "attribution-reporting-debug"
-DAY_MS = 86_400_000
 MAX_VALUE_WITHOUT_SOURCE = ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 
 # Results of the limit checks (Chromium's ``AggregatableDebugReport`` result names).

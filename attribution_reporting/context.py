@@ -14,10 +14,6 @@ from .config import Config
 from .reports import Report, new_report_id
 from .storage import Storage
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
-
 
 @dataclass
 class EngineContext:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import DAY_MS, MINUTE_MS, EngineContext, Registration
+from .context import EngineContext, Registration
 from .storage import SCOPE_SOURCE, RateLimitRecord, StoredSource
+from .time_units import DAY_MS, MINUTE_MS
 
 HIT_NONE = None
 HIT_GLOBAL = "global"

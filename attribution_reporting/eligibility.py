@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from .issues import Context, ValidationResult
-from .structured_headers import bare_value, params, validate_dictionary
+from .structured_headers import bare_value, params, parse_dictionary, validate_dictionary
 
 NAVIGATION_SOURCE = "navigation-source"
 EVENT_SOURCE = "event-source"
 TRIGGER = "trigger"
+ELIGIBLE_KEYS = (EVENT_SOURCE, NAVIGATION_SOURCE, TRIGGER)
 
 
 def _presence(member: Any, ctx: Context) -> bool:
@@ -45,6 +46,19 @@ def validate_eligible(text: str) -> ValidationResult:
         ],
         _exclusive,
     )
+
+
+def eligible_keys(text: str) -> frozenset[str] | None:
+    """The spec's keys present in an ``Attribution-Reporting-Eligible`` value; None when unparsable.
+
+    What a reporting origin reads: browsers grease the header with unknown keys
+    (``not-event-source``), values and parameters, all of which are ignored. An empty value is
+    an empty dictionary (eligible for nothing).
+    """
+    members = parse_dictionary(text)
+    if members is None:
+        return None
+    return frozenset(key for key in members if key in ELIGIBLE_KEYS)
 
 
 def validate_support(text: str) -> ValidationResult:

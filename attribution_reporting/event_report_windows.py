@@ -22,16 +22,15 @@ from .parsing import (
     type_switch,
     uint64,
 )
+from .time_units import DAY_S, HOUR_S
 
-SECONDS_PER_HOUR = 3600
-SECONDS_PER_DAY = 86400
-MIN_REPORT_WINDOW = SECONDS_PER_HOUR
-MIN_EXPIRY = SECONDS_PER_DAY
-MAX_EXPIRY = 30 * SECONDS_PER_DAY
+MIN_REPORT_WINDOW = HOUR_S
+MIN_EXPIRY = DAY_S
+MAX_EXPIRY = 30 * DAY_S
 MAX_END_TIMES = 5
 MAX_SETTABLE_EVENT_LEVEL_ATTRIBUTIONS = 20
 MAX_TRIGGER_DATA_PER_SOURCE = 32
-DEFAULT_EARLY_WINDOWS = {"event": (), "navigation": (2 * SECONDS_PER_DAY, 7 * SECONDS_PER_DAY)}
+DEFAULT_EARLY_WINDOWS = {"event": (), "navigation": (2 * DAY_S, 7 * DAY_S)}
 DEFAULT_MAX_EVENT_LEVEL_REPORTS = {"event": 1, "navigation": 3}
 DEFAULT_TRIGGER_DATA_CARDINALITY = {"event": 2, "navigation": 8}
 
@@ -42,8 +41,8 @@ def _legacy_duration(j: Any, ctx: Context) -> Any:
 
 
 def round_to_nearest_day(n: int) -> int:
-    r = n + SECONDS_PER_DAY // 2
-    return r - r % SECONDS_PER_DAY
+    r = n + DAY_S // 2
+    return r - r % DAY_S
 
 
 def expiry(j: Any, ctx: Context, source_type: str) -> Any:

@@ -24,9 +24,8 @@ from typing import Any
 
 from .config import Config
 from .reports import AggregatableData
+from .time_units import DAY_MS, DAY_S
 
-DAY_MS = 86_400_000
-DAY_SECONDS = 86_400
 LOOKBACK_DAYS = 30  # the maximum source expiry, in days
 INCLUDE = "include"
 EXCLUDE = "exclude"
@@ -62,7 +61,7 @@ def null_report_rate(
 def source_registration_time(source_time_ms: int) -> int:
     """``source_registration_time``: seconds since the epoch, rounded down to a whole day."""
     seconds = source_time_ms // 1000
-    return seconds - seconds % DAY_SECONDS
+    return seconds - seconds % DAY_S
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def null_reports(
     if attributed_source_time_ms is not None:
         real_day = (
             source_registration_time(trigger_time_ms) - source_registration_time(attributed_source_time_ms)
-        ) // DAY_SECONDS
+        ) // DAY_S
     out = []
     for day in range(LOOKBACK_DAYS + 1):
         if day == real_day:

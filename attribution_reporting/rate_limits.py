@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .config import Config
-from .context import DAY_MS, EngineContext, Registration
+from .context import EngineContext, Registration
 from .storage import (
     SCOPE_AGGREGATABLE_ATTRIBUTION,
     SCOPE_EVENT_ATTRIBUTION,
@@ -17,6 +17,7 @@ from .storage import (
     RateLimitRecord,
     StoredSource,
 )
+from .time_units import DAY_MS
 
 ATTRIBUTION_SCOPES = (SCOPE_EVENT_ATTRIBUTION, SCOPE_AGGREGATABLE_ATTRIBUTION)
 

@@ -26,7 +26,8 @@ import time
 import uuid
 from pathlib import Path
 
-from aggregation import avro_io, engine, report_ids
+from aggregation import engine, report_ids
+from aggregation_api import avro_io
 from attribution_reporting import aggregatable_payload as ap
 from attribution_reporting import coordinator_keys
 

@@ -26,12 +26,12 @@ from attribution_reporting.engine import AttributionEngine, RegistrationRequest,
 from attribution_reporting.rate_limits import source_records
 from attribution_reporting.source_processing import build_source
 from attribution_reporting.storage import MemoryStorage
+from attribution_reporting.time_units import DAY_MS
 from attribution_reporting.validate import validate
 
 SOURCE = "Attribution-Reporting-Register-Source"
 TRIGGER = "Attribution-Reporting-Register-Trigger"
 REPORTER = "https://adtech.example"
-DAY_MS = 86_400_000
 
 
 def _fill(storage: MemoryStorage, count: int, rng: random.Random) -> None:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from attribution_reporting import reports as R
+from attribution_reporting.time_units import DAY_MS, HOUR_MS
 from config.jsonbody import BoundedJSONParser, BoundedPlainTextJSONParser
 
 from . import origins, selectors, services
@@ -252,9 +253,9 @@ class ActionView(APIView):
 def run_action(action: str, data: dict) -> dict | None:
     """One internals action by name; None for an unknown name. Shared by the API and the page."""
     if action == "advance-hour":
-        move = services.advance_clock(by_ms=services.HOUR_MS)
+        move = services.advance_clock(by_ms=HOUR_MS)
     elif action == "advance-day":
-        move = services.advance_clock(by_ms=services.DAY_MS)
+        move = services.advance_clock(by_ms=DAY_MS)
     elif action == "advance-next-report":
         move = services.advance_clock(to_next_report=True)
     elif action == "advance":

@@ -29,12 +29,13 @@ from email.utils import parsedate_to_datetime
 from django.db import transaction
 
 from attribution_reporting.sites import InvalidURL, is_potentially_trustworthy, parse_url, site_of
+from attribution_reporting.time_units import DAY_S
 
 from . import clock, models, profiles
 
 DEFAULT_PROFILE = profiles.DEFAULT
 MAX_COOKIE_BYTES = 4096
-MAX_AGE_CAP_S = 400 * 86_400  # Chrome caps expiry at 400 days
+MAX_AGE_CAP_S = 400 * DAY_S  # Chrome caps expiry at 400 days
 
 
 def profile(key: str | None = None) -> models.Profile:

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from attribution_reporting.config import DEFAULT_COORDINATOR_ORIGINS
 from attribution_reporting.coordinator_keys import PUBLIC_KEYS_PATH, KeySet, KeySetError, parse_public_keys
+from config.loopback import LoopbackTransport
 
 from . import models
-from .http_client import LoopbackTransport, describe_error, send
+from .http_client import describe_error, send
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
 

@@ -26,14 +26,16 @@ from django.utils import timezone
 from attribution_reporting import reports as R
 from attribution_reporting.aggregatable_payload import PayloadError
 from attribution_reporting.aggregatable_report import report_body
+from attribution_reporting.time_units import MINUTE_MS
+from config.loopback import LoopbackTransport
 
 from . import attribution, clock, coordinator, models, profiles
-from .http_client import LoopbackTransport, describe_error, send
+from .http_client import describe_error, send
 
 log = logging.getLogger("browser.delivery")
 
 LEASE = timedelta(seconds=60)
-ETA_HORIZON_MS = 30 * 60_000
+ETA_HORIZON_MS = 30 * MINUTE_MS
 _rng = random.SystemRandom()
 
 AGGREGATABLE_KINDS = (R.AGGREGATABLE, R.AGGREGATABLE_DEBUG, R.AGGREGATABLE_DEBUG_REPORT)
@@ -205,7 +207,7 @@ def _failed(eng, report: R.Report, reason: str, *, status: int | None, sent_body
     now = clock.now_ms()
     updated = eng.report_failed(report.report_id, now, reason)
     if updated is not None and updated.status == R.PENDING:
-        minutes = max(0, (updated.report_time_ms - now) // 60_000)
+        minutes = max(0, (updated.report_time_ms - now) // MINUTE_MS)
         outcome = f"{reason} It will be tried again in {minutes} minutes (attempt {updated.attempts + 1})."
     elif report.kind in (R.EVENT_LEVEL, R.AGGREGATABLE):
         outcome = f"{reason} Given up after {updated.attempts if updated else '?'} attempts, as Chrome does."

@@ -1,9 +1,8 @@
 """The simulated browser's network stack: ``httpx`` with ``*.localhost`` sent to loopback.
 
-Browsers resolve ``localhost`` and every ``*.localhost`` name to loopback themselves; the
-operating system's resolver (which Python uses) often does not. The transport here rewrites
-the connection target to 127.0.0.1 and keeps the ``Host`` header, so the server still sees
-``adtech.localhost:8000`` and routes the request to the right party.
+Every request goes through ``send`` (or ``send_as_chrome`` on a page's behalf) over an httpx
+client whose transport is ``config.loopback.LoopbackTransport``: browsers resolve
+``*.localhost`` names to loopback themselves, Python's resolver often does not.
 """
 
 from __future__ import annotations
@@ -20,26 +19,6 @@ USER_AGENT = (
     "AttributionLabSimulatedBrowser/1.0"
 )
 TIMEOUT_S = 5.0
-
-
-def is_loopback_name(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return host == "localhost" or host.endswith(".localhost")
-
-
-class LoopbackTransport(httpx.BaseTransport):
-    """Sends ``*.localhost`` requests to 127.0.0.1, everything else as usual."""
-
-    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self.inner = inner or httpx.HTTPTransport(retries=0)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if is_loopback_name(request.url.host):
-            request.url = request.url.copy_with(host="127.0.0.1")
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class CookieJar(Protocol):

@@ -22,8 +22,10 @@ from urllib.parse import urljoin
 
 import httpx
 
+from config.loopback import LoopbackTransport
+
 from . import clock, cookies, cors, models, profiles
-from .http_client import LoopbackTransport, describe_error, send_as_chrome
+from .http_client import describe_error, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
     NAVIGATION_MECHANISMS,

@@ -8,32 +8,20 @@ be able to drive the browser's network service, which makes requests from this m
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 
-LOOPBACK_ORIGIN = (
-    r"^https?://(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$"
-)
-_LOOPBACK = re.compile(LOOPBACK_ORIGIN)
-
-
-def is_loopback_origin(origin: str) -> bool:
-    return bool(_LOOPBACK.match(origin.lower()))
+from config.hosts import current_site
+from config.loopback import is_loopback_origin
 
 
 def party_origins() -> list[str]:
-    from config.hosts import PARTIES, origin_for_host
-
-    origins = [p.origin for p in PARTIES]
-    for p in PARTIES:
-        origins += [origin_for_host(f"{alias}.{settings.ARA_DOMAIN}") for alias in p.aliases]
-    return origins
+    """Every party's origin and every alias's (the shim trusts messages from these)."""
+    return current_site().all_origins()
 
 
 def listed_origins() -> list[str]:
     """The party origins, CORS's configured list and ``ARA_BROWSER_ALLOWED_ORIGINS``."""
-    extra = getattr(settings, "ARA_BROWSER_ALLOWED_ORIGINS", [])
+    extra = settings.ARA_BROWSER_ALLOWED_ORIGINS
     return list(dict.fromkeys([*party_origins(), *settings.CORS_ALLOWED_ORIGINS, *extra]))
 
 

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
 from attribution_reporting import reports as R
+from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
 from . import attribution, clock, cookies, delivery, models, profiles, selectors, storage, testing
 from .network import PageRequest, PageResponse, fetch, register
@@ -26,9 +27,6 @@ from .registration import (
     check_context,
     outcome_json,
 )
-
-HOUR_MS = 3_600_000
-DAY_MS = 24 * HOUR_MS
 
 __all__ = [
     "Context",
@@ -138,9 +136,23 @@ def page_outcome(rid: str) -> dict | None:
     return cache.get(_outcome_key(rid))
 
 
+# Page outcomes live in the cache under a generation number: the reset starts a new generation,
+# so no outcome of the last attendee's requests is found by the next one (old entries expire).
+_OUTCOME_GENERATION = "browser:outcome-generation"
+
+
 def _outcome_key(rid: str) -> str:
-    """Outcomes are kept per profile: one attendee cannot read another's by its request id."""
-    return f"browser:outcome:{profiles.current()}:{rid[:64]}"
+    generation = cache.get_or_set(_OUTCOME_GENERATION, 0, timeout=None)
+    # Kept per profile too: one attendee cannot read another's by its request id.
+    return f"browser:outcome:{generation}:{profiles.current()}:{rid[:64]}"
+
+
+def forget_page_outcomes() -> None:
+    """Makes every outcome kept so far unreachable (the reset for the next attendee)."""
+    try:
+        cache.incr(_OUTCOME_GENERATION)
+    except ValueError:  # no generation yet: nothing was kept
+        cache.set(_OUTCOME_GENERATION, 1, timeout=None)
 
 
 @dataclass
@@ -157,7 +169,8 @@ def clear_all_data() -> dict[str, int]:
     """Forgets every source, report, registration, cookie and cached key; resets the clock and debug mode.
 
     Process-wide memory goes too (the attribution-scope sets of navigations, the test receiver's
-    list), so nothing of the last attendee can shape the next one's attributions.
+    list, the outcomes kept for pages' requests), so nothing of the last attendee can shape, or
+    be shown to, the next one.
     """
     with transaction.atomic():
         reports = models.Report.objects.count()
@@ -171,6 +184,7 @@ def clear_all_data() -> dict[str, int]:
         models.BrowserState.objects.all().delete()
     attribution.forget_navigations()
     testing.clear_received()
+    forget_page_outcomes()
     return {"reports": reports, "registrations": registrations, "clock_offset_ms": 0}
 
 
@@ -259,9 +273,9 @@ def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[st
 
 def _duration(ms: int) -> str:
     seconds = ms // 1000
-    days, rem = divmod(seconds, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
+    days, rem = divmod(seconds, DAY_S)
+    hours, rem = divmod(rem, HOUR_S)
+    minutes, secs = divmod(rem, MINUTE_S)
     parts = [
         f"{v} {u}{'s' if v != 1 else ''}" for v, u in ((days, "day"), (hours, "hour"), (minutes, "minute"))
     ]

@@ -17,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
+from attribution_reporting.eligibility import eligible_keys
+
 # A 1x1 transparent GIF, for image requests.
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
@@ -72,9 +74,7 @@ def _log_request(request: HttpRequest, endpoint: str) -> None:
 
 def _eligible_keys(request: HttpRequest) -> set[str] | None:
     raw = request.headers.get("Attribution-Reporting-Eligible")
-    if raw is None:
-        return None
-    return {part.split("=")[0].split(";")[0].strip() for part in raw.split(",") if part.strip()}
+    return None if raw is None else set(eligible_keys(raw) or ())
 
 
 def _answer(request: HttpRequest) -> HttpResponse:

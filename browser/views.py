@@ -20,17 +20,6 @@ from .api import run_action
 from .registration import RegistrationError
 
 
-def _trusted_origins() -> list[str]:
-    from django.conf import settings
-
-    from config.hosts import PARTIES, origin_for_host
-
-    origins = [p.origin for p in PARTIES]
-    for p in PARTIES:
-        origins += [origin_for_host(f"{alias}.{settings.ARA_DOMAIN}") for alias in p.aliases]
-    return origins
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Attribution internals, modelled on Chrome's chrome://attribution-internals."""
@@ -64,7 +53,7 @@ def shim(request: HttpRequest) -> HttpResponse:
     """The page-side script that hands attributionsrc work to the simulated browser."""
     context = {
         "browser_origin": f"{request.scheme}://{request.get_host()}",
-        "trusted_origins_json": json.dumps(_trusted_origins()),
+        "trusted_origins_json": json.dumps(origins.party_origins()),
     }
     response = render(request, "browser/shim.js", context, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"

@@ -6,9 +6,10 @@ server, so the demo runs on a laptop with nothing installed.
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,13 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.
         return False
 
 
-def choose_broker(var_dir: Path, env: dict | None = None) -> BrokerChoice:
-    env = os.environ if env is None else env
+def choose_broker(var_dir: Path, env: Mapping[str, str] | None = None) -> BrokerChoice:
+    """The broker for these values (named as the environment variables; None: the settings').
+
+    An explicit ``CELERY_BROKER_URL`` wins; else a local Redis that answers, unless
+    ``ARA_EMBEDDED_BROKER=1``; else the embedded broker, whose folders are made here.
+    """
+    env = _from_settings() if env is None else env
     url = env.get("CELERY_BROKER_URL", "").strip()
     if url:
         backend = env.get("CELERY_RESULT_BACKEND", "").strip() or (
@@ -65,6 +71,37 @@ def choose_broker(var_dir: Path, env: dict | None = None) -> BrokerChoice:
         _file_backend(var_dir),
         f"Celery broker: embedded (no Redis answered on 127.0.0.1:6379), messages in {folder}",
     )
+
+
+def _from_settings() -> dict[str, str]:
+    from django.conf import settings
+
+    return {
+        "CELERY_BROKER_URL": settings.ARA_CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.ARA_CELERY_RESULT_BACKEND,
+        "ARA_EMBEDDED_BROKER": "1" if settings.ARA_EMBEDDED_BROKER else "",
+    }
+
+
+@functools.cache
+def current_broker() -> BrokerChoice:
+    """The broker this process uses, chosen once when first needed, never at import time.
+
+    Celery's configuration, the demo runner and the guide's status ask for it.
+    """
+    from django.conf import settings
+
+    return choose_broker(Path(settings.VAR_DIR))
+
+
+def celery_config() -> dict:
+    """Celery's broker settings from :func:`current_broker` (``app.add_defaults`` calls it lazily)."""
+    choice = current_broker()
+    return {
+        "broker_url": choice.url,
+        "broker_transport_options": choice.transport_options,
+        "result_backend": choice.result_backend,
+    }
 
 
 def _file_backend(var_dir: Path) -> str:

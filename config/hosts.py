@@ -1,122 +1,100 @@
-"""The parties and the host names they are served on.
+"""The parties' host names and origins for the configured scheme, domain suffix and port.
 
 Every party is a separate *site* (its own registrable domain under ``.localhost`` by
-default), which the Attribution Reporting API needs. The domain suffix, port and scheme
-come from settings so the same code runs on real host names.
+default), which the Attribution Reporting API needs. The table itself is ``config.parties``;
+this module applies it to the settings (``ARA_SCHEME``, ``ARA_DOMAIN``, ``ARA_PORT``), read
+at each call so a test that changes them sees the change.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict
 
 from django.conf import settings
 
+from . import parties
+from .parties import PARTNER_LABEL, Site
 
-@dataclass(frozen=True)
-class Party:
-    key: str
-    subdomain: str  # "" for the guide, which lives on the bare domain
-    urlconf: str
-    title: str
-    role: str
-    # Further subdomains served by the same app, e.g. a second reporting origin.
-    aliases: tuple[str, ...] = ()
+__all__ = [
+    "BY_KEY",
+    "PARTIES",
+    "PARTNER_LABEL",
+    "Party",
+    "alias_origin",
+    "current_site",
+    "origin_for_host",
+    "party",
+    "party_for_host",
+    "party_host",
+    "party_origin",
+    "party_url",
+    "partner_origin",
+]
+
+
+def current_site() -> Site:
+    """The demo's scheme, domain suffix and port from the settings."""
+    return Site(scheme=settings.ARA_SCHEME, domain=settings.ARA_DOMAIN, port=settings.ARA_PORT)
+
+
+class Party(parties.Party):
+    """A row of the party table placed on the configured site (for templates and routing)."""
 
     @property
     def host(self) -> str:
-        domain = settings.ARA_DOMAIN
-        return f"{self.subdomain}.{domain}" if self.subdomain else domain
+        return current_site().host(self.label)
 
     @property
     def origin(self) -> str:
-        return origin_for_host(self.host)
+        return current_site().origin(self.label)
 
     def url(self, path: str = "/") -> str:
         return self.origin + path
 
 
-# The ad tech's measurement partner: another reporting origin on another site.
-PARTNER_SUBDOMAIN = "measure"
-
-PARTIES: tuple[Party, ...] = (
-    Party("guide", "", "guide.urls", "Workshop guide", "Steps, live checks and links to every party"),
-    Party(
-        "publisher",
-        "news",
-        "publisher.urls",
-        "The Daily Byte",
-        "Publisher: a news site whose ads register sources",
-    ),
-    Party(
-        "advertiser",
-        "shop",
-        "advertiser.urls",
-        "Trailhead Outfitters",
-        "Advertiser: a shop whose pages register triggers",
-    ),
-    Party(
-        "adtech",
-        "adtech",
-        "adtech.urls",
-        "Adtech",
-        "Ad tech: serves ads, answers registrations, receives reports",
-        # A measurement partner on a site of its own, for redirect chains that register twice.
-        aliases=(PARTNER_SUBDOMAIN,),
-    ),
-    Party(
-        "browser",
-        "browser",
-        "browser.urls",
-        "Simulated browser",
-        "Plays Chrome's part: sources, triggers, reports",
-    ),
-    Party(
-        "aggregation",
-        "aggregation",
-        "aggregation.urls",
-        "Aggregation service",
-        "Coordinator keys and summary reports",
-    ),
-)
-
+PARTIES: tuple[Party, ...] = tuple(Party(**asdict(p)) for p in parties.PARTIES)
 BY_KEY: dict[str, Party] = {p.key: p for p in PARTIES}
 
 
 def origin_for_host(host: str) -> str:
-    port = settings.ARA_PORT
-    default_port = 443 if settings.ARA_SCHEME == "https" else 80
-    suffix = "" if port == default_port else f":{port}"
-    return f"{settings.ARA_SCHEME}://{host}{suffix}"
+    return current_site().origin_for_host(host)
 
 
 def party(key: str) -> Party:
     return BY_KEY[key]
 
 
+def party_host(key: str) -> str:
+    """``news.localhost`` for the publisher (no port)."""
+    return current_site().host(BY_KEY[key].label)
+
+
+def party_origin(key: str) -> str:
+    return current_site().party_origin(key)
+
+
 def party_url(key: str, path: str = "/") -> str:
     """Absolute URL of ``path`` on a party's host, e.g. ``party_url("adtech", "/ads/1")``."""
-    return BY_KEY[key].url(path)
+    return party_origin(key) + path
 
 
 def alias_origin(key: str, alias: str) -> str:
     """Origin of one of a party's alias hosts, e.g. ``alias_origin("adtech", "measure")``."""
-    assert alias in BY_KEY[key].aliases
-    return origin_for_host(f"{alias}.{settings.ARA_DOMAIN}")
+    if alias not in BY_KEY[key].aliases:
+        raise KeyError(f"{alias!r} is not an alias of {key!r}")
+    return current_site().origin(alias)
 
 
 def partner_origin() -> str:
     """The measurement partner's origin (``http://measure.localhost:8000`` by default)."""
-    return alias_origin("adtech", PARTNER_SUBDOMAIN)
+    return current_site().partner_origin()
 
 
 def party_for_host(hostname: str) -> Party | None:
     """The party served on ``hostname`` (no port), or None for an unknown host."""
-    hostname = hostname.lower().rstrip(".")
-    for p in PARTIES:
-        if p.host == hostname:
-            return p
-        if any(f"{alias}.{settings.ARA_DOMAIN}" == hostname for alias in p.aliases):
-            return p
-    if hostname in settings.ARA_GUIDE_ALIASES:
+    found = current_site().party_for_host(hostname)
+    if found is not None:
+        return BY_KEY[found.key]
+    if hostname.lower().rstrip(".") in settings.ARA_GUIDE_ALIASES:
         return BY_KEY["guide"]
     return None

@@ -1,4 +1,10 @@
-"""Settings for every party, from environment variables with working defaults."""
+"""Settings for every party, from environment variables with working defaults.
+
+Every environment variable the project reads is read here (the README lists them); other
+modules read ``django.conf.settings``. Importing this module has no side effects: the folders
+under ``VAR_DIR`` are made when Django starts (``config.apps``) and the Celery broker is chosen
+when Celery first needs it (``config.broker.current_broker``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,11 @@ from pathlib import Path
 
 import dj_database_url
 
-from .broker import choose_broker
+from .loopback import LOOPBACK_ORIGIN
+from .parties import Site
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARA_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -29,6 +35,10 @@ ARA_BIND = os.environ.get("ARA_BIND", "127.0.0.1")
 # The aggregation service's API requires this key (``Authorization: Bearer <key>``), as the
 # real service requires authentication; the ad tech, its only client, sends it.
 ARA_AGGREGATION_API_KEY = os.environ.get("ARA_AGGREGATION_API_KEY", "attribution-lab-demo-aggregation-key")
+# How the ad tech reaches the aggregation service: "http" (its API, as in production) or
+# "direct" (calls the service function in-process: tests without a server).
+# Reports per shard: a larger batch is split across workers.
+ARA_AGGREGATION_SHARD_SIZE = int(os.environ.get("ARA_AGGREGATION_SHARD_SIZE", "100000"))
 
 # Host routing: the guide on ARA_DOMAIN, each party on <name>.ARA_DOMAIN, one port.
 ARA_DOMAIN = os.environ.get("ARA_DOMAIN", "localhost").lower()
@@ -48,6 +58,7 @@ ARA_ROOM_REGISTRATIONS_PER_MINUTE = int(os.environ.get("ARA_ROOM_REGISTRATIONS_P
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
+    "config.apps.LabConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -116,7 +127,6 @@ ASGI_APPLICATION = "config.asgi.application"
 
 # Database: SQLite in WAL mode by default, DATABASE_URL (e.g. PostgreSQL) when set.
 _sqlite_path = Path(os.environ.get("ARA_SQLITE_PATH", VAR_DIR / "attribution-lab.sqlite3"))
-_sqlite_path.parent.mkdir(parents=True, exist_ok=True)
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
@@ -151,23 +161,15 @@ CORS_URLS_REGEX = r"^/(api/.*|register/(source|trigger))$"
 CORS_ALLOW_CREDENTIALS = False
 
 
-def _party_origins() -> list[str]:
-    port = "" if ARA_PORT in (80, 443) else f":{ARA_PORT}"
-    return [f"{ARA_SCHEME}://{sub}.{ARA_DOMAIN}{port}" for sub in ("news", "shop", "adtech")] + [
-        f"{ARA_SCHEME}://{ARA_DOMAIN}{port}"
-    ]
-
-
 # Pages of one's own may load the shim too: any loopback origin (the pattern below), and the
 # origins listed in ARA_BROWSER_ALLOWED_ORIGINS (comma-separated, e.g. "https://dev.example:8443").
 ARA_BROWSER_ALLOWED_ORIGINS = [
     o.strip().rstrip("/") for o in os.environ.get("ARA_BROWSER_ALLOWED_ORIGINS", "").split(",") if o.strip()
 ]
-CORS_ALLOWED_ORIGINS = _party_origins() + ARA_BROWSER_ALLOWED_ORIGINS
-CORS_ALLOWED_ORIGIN_REGEXES = [
-    r"^https?://(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$"
-]
-CSRF_TRUSTED_ORIGINS = _party_origins()
+_SITE = Site(scheme=ARA_SCHEME, domain=ARA_DOMAIN, port=ARA_PORT)
+CORS_ALLOWED_ORIGINS = _SITE.page_origins() + ARA_BROWSER_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGIN_REGEXES = [LOOPBACK_ORIGIN]
+CSRF_TRUSTED_ORIGINS = _SITE.page_origins()
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
@@ -184,11 +186,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-# Celery: Redis when configured or answering locally, else an embedded broker.
-BROKER = choose_broker(VAR_DIR)
-CELERY_BROKER_URL = BROKER.url
-CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.transport_options
-CELERY_RESULT_BACKEND = BROKER.result_backend
+# Celery: Redis when configured or answering locally, else an embedded broker. These are the
+# raw choices; config.broker.current_broker() decides (and probes Redis) when Celery first
+# needs a broker, not when settings are imported.
+ARA_CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+ARA_CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip()
+ARA_EMBEDDED_BROKER = os.environ.get("ARA_EMBEDDED_BROKER", "") == "1"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

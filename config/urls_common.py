@@ -10,6 +10,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from attribution_reporting.time_units import DAY_S
+
 
 def static_file(request: HttpRequest, path: str) -> HttpResponse:
     """A file from the static folders; a path that would leave them is simply not found."""
@@ -20,7 +22,7 @@ def static_file(request: HttpRequest, path: str) -> HttpResponse:
 
 
 @require_GET
-@cache_control(max_age=86400, public=True)
+@cache_control(max_age=DAY_S, public=True)
 def favicon(request: HttpRequest) -> HttpResponse:
     """The lab's icon: browsers ask every host for ``/favicon.ico``; an SVG does (Chromium takes it)."""
     icon = Path(settings.BASE_DIR) / "static" / "common" / "favicon.svg"

@@ -27,13 +27,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import http_sfv
-
 from attribution_reporting.aggregatable_payload import PayloadError, decode_plaintext, decrypt_payload
+from attribution_reporting.eligibility import eligible_keys as parse_eligible_keys
 
 from .recorder import REGISTRATION_PREFIX, REPORT_PREFIX
 
-SPEC_ELIGIBLE_KEYS = ("event-source", "navigation-source", "trigger")
 MASKED = "<masked>"
 CATEGORIES = (
     "registration requests",
@@ -58,14 +56,8 @@ def eligible_keys(raw: str | None) -> list[str] | None:
     """The spec's keys of an ``Attribution-Reporting-Eligible`` value (None when absent)."""
     if raw is None:
         return None
-    if not raw.strip():
-        return []  # an empty Dictionary: eligible for nothing
-    parsed = http_sfv.Dictionary()
-    try:
-        parsed.parse(raw.encode("latin-1", "replace"))
-    except ValueError:
-        return [f"<unparsable {raw!r}>"]
-    return sorted(k for k in parsed if k in SPEC_ELIGIBLE_KEYS)
+    keys = parse_eligible_keys(raw)
+    return [f"<unparsable {raw!r}>"] if keys is None else sorted(keys)
 
 
 def _unport(text: str) -> str:

@@ -12,6 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from adtech import services as adtech_services
+from advertiser import services as advertiser_services
+from aggregation import services as aggregation_services
+from browser import services as browser_services
+from config.broker import current_broker
+
 from . import selectors, steps
 from .models import WorkerHeartbeat
 
@@ -49,13 +55,14 @@ def record_heartbeat(hostname: str, source: str = "beat", now: datetime | None =
 def worker_status(now: datetime | None = None) -> WorkerStatus:
     now = now or timezone.now()
     last = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    broker = current_broker()
     alive = bool(last and now - last.seen_at <= ALIVE_WITHIN)
     return WorkerStatus(
         alive=alive,
         last_seen=last.seen_at if last else None,
         hostname=last.hostname if last else None,
-        broker_kind=settings.BROKER.kind,
-        broker_explanation=settings.BROKER.explanation,
+        broker_kind=broker.kind,
+        broker_explanation=broker.explanation,
     )
 
 
@@ -63,21 +70,16 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
 
 
 def _reset_targets() -> tuple[tuple[str, Callable[[], Any]], ...]:
-    """Each party's own ``clear_all_data()``, in the order the reset runs them.
+    """Each party's own public ``services.clear_all_data()``, in the order the reset runs them.
 
     The browser goes first, so nothing it still holds is delivered to an ad tech that was just
     emptied; the ad tech before the aggregation service, so no job is submitted in between.
     """
-    import adtech.services
-    import advertiser.services
-    import aggregation.services
-    import browser.services
-
     return (
-        ("browser", browser.services.clear_all_data),
-        ("adtech", adtech.services.clear_all_data),
-        ("aggregation", aggregation.services.clear_all_data),
-        ("advertiser", advertiser.services.clear_all_data),
+        ("browser", browser_services.clear_all_data),
+        ("adtech", adtech_services.clear_all_data),
+        ("aggregation", aggregation_services.clear_all_data),
+        ("advertiser", advertiser_services.clear_all_data),
     )
 
 
@@ -126,8 +128,6 @@ def reset_all(session, profile: str | None = None) -> dict[str, dict]:
     one attendee starting over must not wipe what the others sent.
     """
     if settings.ARA_ROOM:
-        from browser import services as browser_services
-
         results = {"browser": {"cleared": True, "detail": browser_services.clear_profile_data(profile or "")}}
     else:
         results = clear_parties()

@@ -19,7 +19,11 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from config.parties import Site
 
 PACKAGE = "@sparticuz/chromium@149.0.0"
 VERSION = "149.0.7827.0"
@@ -136,6 +140,11 @@ class NativeOrigins:
 
     reporting_origins: tuple[str, ...]  # enrolled: the ad tech and its measurement partner
     aggregation_origin: str  # the local aggregation coordinator, allowlisted
+
+    @classmethod
+    def of(cls, site: Site) -> NativeOrigins:
+        """The demo's reporting origins and coordinator on ``site``, from the party table."""
+        return cls(reporting_origins=site.reporting_origins(), aggregation_origin=site.coordinator_origin())
 
 
 def ara_flags(origins: NativeOrigins, *, debug_mode: bool = True) -> list[str]:

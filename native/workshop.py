@@ -7,7 +7,7 @@ seconds; the walk watches them arrive at the ad tech (through the ad tech's own 
 dashboard tab) and finally asks the ad tech for a summary report of Chrome's aggregatable reports.
 
 No Django here: ``python manage.py real_chrome`` and the native tests both call it with the
-demo's origins.
+demo's origins, taken from the party table (``config.parties``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from config.parties import Site
 from native.chrome import NativeOrigins
 
 ATTRIBUTION_KINDS = ("event-level", "aggregatable")
@@ -42,18 +43,14 @@ class Lab:
 
     @classmethod
     def on(cls, *, scheme: str = "http", domain: str = "localhost", port: int = 8000) -> Lab:
-        def origin(sub: str) -> str:
-            host = f"{sub}.{domain}" if sub else domain
-            default = (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-            return f"{scheme}://{host}" if default else f"{scheme}://{host}:{port}"
-
+        site = Site(scheme=scheme, domain=domain, port=port)
         return cls(
-            guide=origin(""),
-            news=origin("news"),
-            shop=origin("shop"),
-            adtech=origin("adtech"),
-            measure=origin("measure"),
-            aggregation=origin("aggregation"),
+            guide=site.party_origin("guide"),
+            news=site.party_origin("publisher"),
+            shop=site.party_origin("advertiser"),
+            adtech=site.party_origin("adtech"),
+            measure=site.partner_origin(),
+            aggregation=site.coordinator_origin(),
         )
 
     def native_origins(self) -> NativeOrigins:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 
+import httpx
 import pytest
 
 from config.broker import redis_answers
+from config.hosts import current_site
+from config.parties import Site
 from native import chrome
 
 
@@ -35,14 +39,63 @@ CHROMIUM = os.environ.get("ARA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = list(chrome.BASE_FLAGS)
 
 
+class DjangoAppTransport(httpx.BaseTransport):
+    """Routes httpx requests to this process's Django app (by Host, as the server does), no socket.
+
+    The ad tech's aggregation client speaks HTTP to the aggregation service through it in tests
+    without a server: the same requests, headers and answers (a crash is a 500, not an exception),
+    inside the test's database transaction.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from django.test import Client
+        from django.urls import get_urlconf, set_urlconf
+
+        self.requests.append(request)
+        skip = {"host", "content-length", "content-type"}
+        # The calling request (a page of the ad tech) is still being served in this thread:
+        # the nested one must leave its host's urlconf as it found it.
+        urlconf = get_urlconf()
+        try:
+            response = Client(raise_request_exception=False).generic(
+                request.method,
+                request.url.raw_path.decode("ascii"),
+                data=request.read(),
+                content_type=request.headers.get("content-type", ""),
+                headers={k: v for k, v in request.headers.items() if k.lower() not in skip},
+                HTTP_HOST=request.url.netloc.decode("ascii"),
+            )
+        finally:
+            set_urlconf(urlconf)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return httpx.Response(response.status_code, headers=list(response.items()), content=content)
+
+
+@pytest.fixture(autouse=True)
+def aggregation_transport(monkeypatch) -> DjangoAppTransport:
+    """The ad tech reaches the aggregation service in-process (``lab_server`` tests use the network)."""
+    from adtech import aggregation_client
+
+    transport = DjangoAppTransport()
+    monkeypatch.setattr(aggregation_client, "TRANSPORT", transport)
+    return transport
+
+
 @pytest.fixture
-def lab_server(live_server, settings):
-    """The live server, with host routing told its port so every ``*.localhost`` URL points at it."""
+def lab_server(live_server, settings, monkeypatch):
+    """The live server, with host routing told its port so every ``*.localhost`` URL points at it.
+
+    The ad tech's calls to the aggregation service go over the network to it, as in the demo.
+    """
+    from adtech import aggregation_client
+
+    monkeypatch.setattr(aggregation_client, "TRANSPORT", None)
     port = int(live_server.url.rsplit(":", 1)[1])
     settings.ARA_PORT = port
-    origins = [f"http://{sub}.localhost:{port}" for sub in ("news", "shop", "adtech")] + [
-        f"http://localhost:{port}"
-    ]
+    origins = current_site().page_origins()
     settings.CORS_ALLOWED_ORIGINS = origins
     settings.CSRF_TRUSTED_ORIGINS = origins
     return live_server
@@ -70,8 +123,11 @@ def chromium(playwright):
     browser.close()
 
 
-def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] = ("adtech", "measure")):
+def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] | None = None):
     """Chrome 149 enrolled for ``reporting_hosts`` on ``port``, with the local aggregation service allowed.
+
+    ``reporting_hosts`` are host labels; by default the demo's reporting origins (the ad tech
+    and its measurement partner).
 
     It skips with the reason where Chrome 149 is not installed (``make real-chrome``); with
     ``ARA_REQUIRE_CHROME149=1`` (CI) a missing Chrome 149 fails instead, so native tests never
@@ -82,10 +138,10 @@ def launch_chrome149(playwright, port: int, reporting_hosts: tuple[str, ...] = (
         if os.environ.get("ARA_REQUIRE_CHROME149") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    origins = chrome.NativeOrigins(
-        reporting_origins=tuple(f"http://{host}.localhost:{port}" for host in reporting_hosts),
-        aggregation_origin=f"http://aggregation.localhost:{port}",
-    )
+    site = Site(port=port)
+    origins = chrome.NativeOrigins.of(site)
+    if reporting_hosts is not None:
+        origins = replace(origins, reporting_origins=tuple(site.origin(label) for label in reporting_hosts))
     return playwright.chromium.launch(
         executable_path=str(chrome.executable()), headless=True, args=chrome.launch_args(origins)
     )

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from adtech import batching
+from adtech import aggregation_client, batching
 from adtech.models import BatchClaim, ReceivedReport
 from aggregation.models import AggregationJob
 
@@ -34,7 +34,7 @@ def _click(base: str, host: str, barrier: Barrier) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_clicks_at_once_submit_one_job(lab_server, settings, tmp_path, monkeypatch, eager_celery):
+def test_ten_clicks_at_once_submit_one_job(lab_server, settings, tmp_path, eager_celery):
     from adtech import demo_data as adtech_demo
     from aggregation.keys import ensure_active_key
 
@@ -42,7 +42,6 @@ def test_ten_clicks_at_once_submit_one_job(lab_server, settings, tmp_path, monke
     adtech_demo.load(None)
     key, _ = ensure_active_key()
     world = SimpleNamespace(key=key, public=base64.b64decode(key.public_key))
-    monkeypatch.setattr(batching, "TRANSPORT", "http")
     reports = [_report(world, [(_buckets()[0], 5, 0)]) for _ in range(6)]
     port = lab_server.url.rsplit(":", 1)[1]
     barrier = Barrier(CLICKS)
@@ -68,7 +67,10 @@ def test_a_refused_job_releases_its_claim(db, settings, tmp_path, monkeypatch):
     key, _ = ensure_active_key()
     world = SimpleNamespace(key=key, public=base64.b64decode(key.public_key))
     report = _report(world, [(_buckets()[0], 5, 0)])
-    monkeypatch.setattr(batching, "call_service", lambda *a, **k: (400, {"message": "refused"}))
+    refuse = httpx.MockTransport(
+        lambda request: httpx.Response(400, json={"code": 400, "message": "refused"})
+    )
+    monkeypatch.setattr(aggregation_client, "TRANSPORT", refuse)
     outcome = batching.submit_pending(force=True)
     assert outcome["submitted"] == [] and "refused" in outcome["errors"][0]
     report.refresh_from_db()

@@ -55,23 +55,24 @@ def test_batches_follow_the_budget_unit():
 
 
 def test_loopback_rewrites_localhost_hosts():
-    url, host = batching._loopback("http://aggregation.localhost:8123/v1alpha/createJob")
+    from config.loopback import loopback_target
+
+    url, host = loopback_target("http://aggregation.localhost:8123/v1alpha/createJob")
     assert url == "http://127.0.0.1:8123/v1alpha/createJob" and host == "aggregation.localhost:8123"
-    assert batching._loopback("https://aggregation.example/x") == (
+    assert loopback_target("https://aggregation.example/x") == (
         "https://aggregation.example/x",
         "aggregation.example",
     )
 
 
 @pytest.fixture
-def adtech_world(db, settings, tmp_path, monkeypatch):
+def adtech_world(db, settings, tmp_path):
     from adtech import demo_data as adtech_demo
     from aggregation.keys import ensure_active_key
 
     settings.VAR_DIR = tmp_path
     adtech_demo.load(None)
     key, _ = ensure_active_key()
-    monkeypatch.setattr(batching, "TRANSPORT", "direct")
     return SimpleNamespace(key=key, public=base64.b64decode(key.public_key))
 
 
@@ -208,7 +209,7 @@ def test_bad_epsilon_is_a_message_not_a_500(client, adtech_world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path, monkeypatch, eager_celery):
+def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path, eager_celery):
     from adtech import demo_data as adtech_demo
     from aggregation.keys import ensure_active_key
 
@@ -216,7 +217,6 @@ def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path
     adtech_demo.load(None)
     key, _ = ensure_active_key()
     world = SimpleNamespace(key=key, public=base64.b64decode(key.public_key))
-    monkeypatch.setattr(batching, "TRANSPORT", "http")
     _report(world, [(_buckets()[0], 5, 0)])
     outcome = batching.submit_pending(force=True)
     assert outcome["errors"] == [] and len(outcome["submitted"]) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregation import avro_io
+from aggregation_api import avro_io
 from attribution_reporting import aggregatable_payload as ap
 
 ORIGIN = "https://adtech.localhost"

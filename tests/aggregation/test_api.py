@@ -167,7 +167,7 @@ def test_pages_explain_the_service(client, agg_var):
 def test_debug_run_job_writes_the_debug_summary_beside_the_output(
     client, agg_var, coordinator_key, eager_celery, django_capture_on_commit_callbacks
 ):
-    from aggregation import avro_io
+    from aggregation_api import avro_io
 
     pub = base64.b64decode(coordinator_key.public_key)
     bucket = agg_var / "aggregation" / "buckets" / "adtech"

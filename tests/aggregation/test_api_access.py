@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregation.job_requests import is_valid_job_request_id
 from aggregation.models import AggregationJob
+from aggregation_api.jobs import is_valid_job_request_id
 
 from .conftest import ORIGIN
 
@@ -136,10 +136,10 @@ def test_get_job_refuses_odd_ids_in_the_service_format(client):
 
 
 def test_the_ad_tech_sends_the_key(settings):
-    from adtech import batching
+    from adtech import aggregation_client
 
     settings.ARA_AGGREGATION_API_KEY = "k-123"
-    assert batching._headers("aggregation.localhost:8000") == {
+    assert aggregation_client._headers("aggregation.localhost:8000") == {
         "Host": "aggregation.localhost:8000",
         "Authorization": "Bearer k-123",
     }

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from aggregation import avro_io
 from aggregation.models import CoordinatorKey
+from aggregation_api import avro_io
 from attribution_reporting import coordinator_keys
 
 from .conftest import cleartext_record, encrypted_record, write_batch, write_domain

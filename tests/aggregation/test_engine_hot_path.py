@@ -14,9 +14,10 @@ from collections import Counter
 import fastavro
 import pytest
 
-from aggregation import avro_io, engine, report_ids
-from aggregation.budget import ATTRIBUTION_APIS, budget_unit
+from aggregation import engine, report_ids
 from aggregation.shared_info import SUPPORTED_APIS, FatalJobError, ReportError, parse_shared_info
+from aggregation_api import avro_io
+from aggregation_api.budget import ATTRIBUTION_APIS, budget_unit
 from attribution_reporting import aggregatable_payload as ap
 
 from .conftest import HOUR, cleartext_record, encrypted_record, shared_info

@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from aggregation import avro_io, services
+from aggregation import services
 from aggregation.models import AggregationJob, BudgetUnitUse
+from aggregation_api import avro_io
 
 from .conftest import HOUR, cleartext_record, encrypted_record, write_batch, write_domain
 

@@ -7,12 +7,13 @@ import random
 
 import pytest
 
-from aggregation import budget, noise
+from aggregation import noise as sampling
+from aggregation_api import budget, noise
 
 
 def _samples(n: int, epsilon: float, l1: float, seed: int) -> list[int]:
     rng = random.Random(seed)
-    return [noise.discrete_laplace(rng, epsilon, l1) for _ in range(n)]
+    return [sampling.discrete_laplace(rng, epsilon, l1) for _ in range(n)]
 
 
 def test_moments_match_discrete_laplace_for_the_service_defaults():

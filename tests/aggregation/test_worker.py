@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import base64
-from aggregation import avro_io, services
+from aggregation import services
+from aggregation_api import avro_io
 from aggregation.keys import ensure_active_key
 from aggregation import tasks
 from tests.aggregation.conftest import encrypted_record
@@ -37,12 +38,15 @@ tasks.start_job.delay(job.pk)
 
 @pytest.fixture
 def own_redis(redis_url):
-    """A Redis database of its own, so workers of other test modules never take these tasks."""
+    """The suite's Redis database (``ARA_TEST_REDIS_URL``), emptied first.
+
+    Every other test's workers are stopped when that test ends, so none can take these tasks;
+    and a second suite on the same machine, given another database, never sees them.
+    """
     import redis
 
-    url = redis_url.rsplit("/", 1)[0] + "/13"
-    redis.Redis.from_url(url).flushdb()
-    return url
+    redis.Redis.from_url(redis_url).flushdb()
+    return redis_url
 
 
 def test_shards_run_on_a_real_worker_and_merge(own_redis, tmp_path):

@@ -67,6 +67,20 @@ def _keys(eligible: str | None) -> list[str]:
     return sorted(k for k in keys if k and not k.startswith("not-"))
 
 
+def _settled_requests(quiet_s: float = 1.5, least_s: float = 3.0, most_s: float = 15.0) -> list[dict]:
+    """The requests seen once none came for ``quiet_s`` (and at least ``least_s`` passed):
+    absence is only observable by waiting, and a loaded machine delivers late."""
+    start = last_change = time.monotonic()
+    seen = testing.requests_seen()
+    while True:
+        time.sleep(0.25)
+        now, current = time.monotonic(), testing.requests_seen()
+        if len(current) != len(seen):
+            seen, last_change = current, now
+        if now - start >= most_s or (now - start >= least_s and now - last_change >= quiet_s):
+            return seen
+
+
 def _observe(browser, hosts, *, native: bool) -> dict[str, list]:
     news, browser_host = hosts["news"], hosts["browser"]
     landing = f"{browser_host}/test/conversion"
@@ -83,10 +97,9 @@ def _observe(browser, hosts, *, native: bool) -> dict[str, list]:
             assert page.evaluate("() => window.attributionLab.native") is native
             if selector:
                 page.click(selector)
-            time.sleep(2.0)
             seen[name] = sorted(
                 (r["query"].get("id"), _keys(r["eligible"]), r["cookie"])
-                for r in testing.requests_seen()
+                for r in _settled_requests()
                 if r["endpoint"] == "source"
             )
             for extra in context.pages[1:]:

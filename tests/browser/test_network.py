@@ -195,6 +195,16 @@ def test_the_endpoint_answers_with_the_final_response_and_the_outcome(client, ro
     assert client.get("/network/outcome/abc", HTTP_HOST=BROWSER_HOST).json()["outcome"]["id"] == outcome["id"]
 
 
+def test_the_reset_forgets_the_outcomes_kept_for_pages(client, routed):
+    routed.add(f"{AD}/s", source_response(SHOP))
+    envelope = {"url": f"{AD}/s", "mechanism": "img", "destination": "image", "context_origin": NEWS}
+    assert _post(client, envelope, rid="kept").status_code == 200
+    assert services.page_outcome("kept") is not None
+    services.clear_all_data()
+    assert services.page_outcome("kept") is None
+    assert client.get("/network/outcome/kept", HTTP_HOST=BROWSER_HOST).json()["outcome"] is None
+
+
 def test_the_endpoint_hides_a_response_chrome_would_hide_from_the_page(client, routed):
     routed.add(f"{AD}/s", source_response(SHOP))  # no Access-Control-Allow-Origin
     envelope = {

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from browser import models
-from browser.http_client import LoopbackTransport
 from browser.navigation import register_activated
 from browser.network import register
 from browser.registration import NAVIGATION_MECHANISMS, Context, RegistrationError, outcome_json
+from config.loopback import LoopbackTransport
 from tests.browser.conftest import source_response, trigger_response
 
 pytestmark = pytest.mark.django_db

@@ -121,7 +121,7 @@ def _get(url: str):
     """A plain GET (``*.localhost`` sent to loopback, as the browser resolves it) to see what a URL is."""
     import httpx
 
-    from adtech.batching import _loopback
+    from config.loopback import loopback_target as _loopback
 
     target, host = _loopback(url)
     return httpx.get(target, headers={"Host": host}, timeout=30)

@@ -110,7 +110,7 @@ def _adtech_counts(page, adtech: str) -> dict[str, int]:
     """The ad tech's report counts, asked from here (not from a page, which CORS would rightly stop)."""
     import httpx
 
-    from adtech.batching import _loopback
+    from config.loopback import loopback_target as _loopback
 
     url, host = _loopback(adtech + "/api/dashboard")
     return httpx.get(url, headers={"Host": host}, timeout=30).json()["summary"]["reports_by_kind"]

@@ -15,8 +15,8 @@ import pytest
 
 from adtech import batching
 from adtech.models import ReceivedReport, Registration
-from aggregation.avro_io import read_summary
 from aggregation.models import AggregationJob
+from aggregation_api.avro_io import read_summary
 from native.workshop import Walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aggregation import noise, services
+from aggregation import services
+from aggregation_api import noise
 
 
 class Command(BaseCommand):

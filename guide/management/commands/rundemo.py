@@ -15,6 +15,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from config.broker import current_broker
 from config.hosts import PARTIES
 from guide.supervisor import Supervisor
 
@@ -62,6 +63,11 @@ class Command(BaseCommand):
                 f"(`lsof -i :{port}`), or run on another port: ARA_PORT=8001 make demo"
             )
         env = {**os.environ, "ARA_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        # The broker is chosen once, here: the web server, the worker and beat then agree on it
+        # (a Redis that starts answering later cannot split them between two brokers).
+        broker = current_broker()
+        if broker.kind == "embedded":
+            env["ARA_EMBEDDED_BROKER"] = "1"
         py = sys.executable
         commands = {
             # --nostatic: static files go through the party urlconfs (and their error pages) on every host.
@@ -88,7 +94,7 @@ class Command(BaseCommand):
                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
             ],
         }
-        self.stdout.write(settings.BROKER.explanation)
+        self.stdout.write(broker.explanation)
         supervisor = Supervisor(commands, env=env, cwd=settings.BASE_DIR, log=self._log)
         signal.signal(signal.SIGINT, supervisor.request_stop)
         signal.signal(signal.SIGTERM, supervisor.request_stop)

@@ -1,14 +1,17 @@
-"""Summary report pages of the ad tech, under ``/summaries/``."""
+"""Summary report pages of the ad tech, under ``/summaries/``.
+
+Each view parses its input and calls one function of :mod:`adtech.batching` or
+:mod:`adtech.summaries`; the aggregation service is reached only through its API.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
-from aggregation import noise
+from aggregation_api import noise
 from config.shortcuts import found_or_404
 
 from . import batching, summaries
@@ -72,11 +75,3 @@ def summary_rerun(request: HttpRequest, job_request_id: str) -> HttpResponse:
         return redirect("adtech-summary-detail", job_request_id=job_request_id)
     messages.success(request, f"Submitted the same reports again as a debug run with ε = {epsilon:g}.")
     return redirect("adtech-summary-detail", job_request_id=new_id)
-
-
-urlpatterns = [
-    path("", summary_list, name="adtech-summaries"),
-    path("create", summary_create, name="adtech-summary-create"),
-    path("<str:job_request_id>/", summary_detail, name="adtech-summary-detail"),
-    path("<str:job_request_id>/rerun", summary_rerun, name="adtech-summary-rerun"),
-]
