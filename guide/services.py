@@ -92,17 +92,31 @@ def workshop_status(flags: dict) -> dict:
     return _workshop(flags)[0]
 
 
-def attendee_status(flags: dict) -> tuple[dict, dict]:
-    """The current profile's steps, and its browser's counts (the instructor's page lists both)."""
-    status, browser = _workshop(flags)
-    return status, browser.data
+def attendees_status(profile_keys: list[str]) -> list[tuple[str, dict, dict]]:
+    """Each profile's steps and its browser's counts (the instructor's page lists them).
+
+    The shared parties are asked once for the whole room, each attendee's browser once.
+    """
+    from browser import profiles
+
+    shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
+    rows = []
+    for key in profile_keys:
+        with profiles.using(key):
+            status, browser = _workshop({}, shared, aggregation)
+        rows.append((key, status, browser.data))
+    return rows
 
 
-def _workshop(flags: dict) -> tuple[dict, selectors.PartyState]:
+def _workshop(
+    flags: dict,
+    shared: selectors.PartyState | None = None,
+    aggregation: selectors.PartyState | None = None,
+) -> tuple[dict, selectors.PartyState]:
     browser = selectors.browser_summary()
-    shared = selectors.adtech_summary()
+    shared = shared or selectors.adtech_summary()
     adtech = selectors.adtech_summary_for_profile(shared) if settings.ARA_ROOM else shared
-    aggregation = selectors.aggregation_summary()
+    aggregation = aggregation or selectors.aggregation_summary()
     items = steps.evaluate(browser, adtech, aggregation, flags)
     return {
         "steps": items,

@@ -64,17 +64,16 @@ def progress() -> dict[str, Any]:
     from guide import services as guide_services
 
     rows = []
-    for attendee in Attendee.objects.all():
-        with profiles.using(attendee.profile):
-            status, browser = guide_services.attendee_status({})
-        reached = next((s["number"] for s in status["steps"] if not s["done"]), len(status["steps"]) + 1)
+    joined = dict(Attendee.objects.values_list("profile", "joined_at"))
+    for profile, status, browser in guide_services.attendees_status(list(joined)):
+        reached = next((s["number"] for s in status["steps"] if not s["done"]), status["total"])
         rows.append(
             {
-                "profile": attendee.profile,
-                "joined_at": attendee.joined_at.isoformat(),
+                "profile": profile,
+                "joined_at": joined[profile].isoformat(),
                 "done": status["done"],
                 "total": status["total"],
-                "step_reached": min(reached, status["total"]),
+                "step_reached": reached,
                 "sources": sum(browser.get("sources", {}).values()),
                 "triggers": browser.get("trigger_registrations", 0),
                 "reports": browser.get("reports_total", 0),
