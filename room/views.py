@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -75,11 +76,16 @@ def welcome(request: HttpRequest) -> HttpResponse:
     return render(request, "room/welcome.html", {"join_url": selectors.join_url()})
 
 
+def _bearer(request: HttpRequest) -> bool:
+    """A script's ``Authorization: Bearer <key>``."""
+    header = request.headers.get("Authorization", "")
+    return header.startswith("Bearer ") and services.instructor_key_matches(header[7:].strip())
+
+
 def _instructor(request: HttpRequest) -> bool:
-    if request.session.get(INSTRUCTOR_SESSION):
+    if request.session.get(INSTRUCTOR_SESSION) or _bearer(request):
         return True
-    given = request.GET.get("key") or request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if services.instructor_key_matches(given):
+    if services.instructor_key_matches(request.GET.get("key", "")):
         request.session[INSTRUCTOR_SESSION] = True
         return True
     return False
@@ -123,13 +129,22 @@ def instructor_progress(request: HttpRequest) -> HttpResponse:
     return JsonResponse(selectors.progress())
 
 
+@csrf_exempt
 @require_POST
 def instructor_reset(request: HttpRequest) -> HttpResponse:
-    """Clears every party and every attendee's browser; attendees stay joined."""
+    """Clears every party and every attendee's browser; attendees stay joined.
+
+    A script with the key as a bearer token needs no CSRF token; the page's form (the session)
+    does, so no other site can make an instructor's browser reset the room.
+    """
     if not settings.ARA_ROOM:
         return _room_off(request)
-    if not _instructor(request):
-        return _not_instructor(request)
+    if not _bearer(request):
+        refused = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+        if refused is not None:
+            return refused
+        if not request.session.get(INSTRUCTOR_SESSION):
+            return _not_instructor(request)
     results = services.reset_room()
     if "json" in request.headers.get("Accept", ""):
         return JsonResponse({"results": results})

@@ -323,6 +323,25 @@ def test_instructor_progress_and_room_reset(client, room):
     assert Attendee.objects.filter(profile=alice["profile"]).exists()
 
 
+def test_room_reset_from_a_page_needs_the_csrf_token(room):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/room/instructor?key=instructor-test-key", HTTP_HOST=GUIDE)
+    assert browser.post("/room/instructor/reset", HTTP_HOST=GUIDE).status_code == 403  # no CSRF token
+    page = browser.get("/room/instructor", HTTP_HOST=GUIDE)
+    token = page.cookies["csrftoken"].value
+    done = browser.post("/room/instructor/reset", {"csrfmiddlewaretoken": token}, HTTP_HOST=GUIDE)
+    assert done.status_code == 302
+    # A script with the key needs none; without the key, nothing.
+    script = Client(enforce_csrf_checks=True)
+    assert script.post("/room/instructor/reset", HTTP_HOST=GUIDE).status_code == 403
+    ok = script.post(
+        "/room/instructor/reset", HTTP_HOST=GUIDE, HTTP_AUTHORIZATION="Bearer instructor-test-key"
+    )
+    assert ok.status_code == 302
+
+
 def test_generated_instructor_key_is_kept_in_the_var_dir(room):
     from room import services as room_services
 
