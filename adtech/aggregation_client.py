@@ -6,8 +6,8 @@ and writes go through the shared storage buckets (``config.storage``), in the fo
 ``aggregation_api``. Every failure, a refusal (4xx), a broken service (5xx) or no answer, is an
 :class:`AggregationServiceError` that says which, so the pages can show it.
 
-Requests go over httpx; ``*.localhost`` is sent to 127.0.0.1 with the right ``Host`` (Python's
-resolver does not know it, browsers do). The transport is injectable: tests hand in an
+Requests go over httpx; ``*.localhost`` is sent to 127.0.0.1 with the right ``Host``
+(``config.loopback``: Python's resolver does not know it, browsers do). The transport is injectable: tests hand in an
 ``httpx.MockTransport`` or one that routes to the service's Django app.
 """
 
@@ -21,7 +21,7 @@ from django.conf import settings
 
 from aggregation_api.jobs import CREATE_JOB_PATH, GET_JOB_PATH
 from config.hosts import party_url
-from config.loopback import loopback_target
+from config.loopback import LoopbackTransport
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # None: the network (through :class:`LoopbackTransport`). Tests set another transport here.
@@ -44,15 +44,6 @@ class AggregationServiceError(RuntimeError):
     @property
     def unreachable(self) -> bool:
         return self.status is None
-
-
-class LoopbackTransport(httpx.HTTPTransport):
-    """The network, with ``*.localhost`` connected to 127.0.0.1 (the request keeps its Host)."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        target, _ = loopback_target(str(request.url))
-        request.url = httpx.URL(target)
-        return super().handle_request(request)
 
 
 def _headers(host: str) -> dict[str, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from .statuses import ReportStatus
+
 EVENTS = ("product-view", "add-to-cart", "purchase", "newsletter-signup")
 EVENT_CHOICES = [(e, e) for e in EVENTS]
 
@@ -182,12 +184,12 @@ class ReceivedReport(models.Model):
         (AGGREGATE_DEBUG, "aggregatable debug report"),
     ]
 
-    PENDING = "pending"
-    PROCESSED = "processed"
-    DUPLICATE = "duplicate"
-    INVALID = "invalid"
-    FAILED = "failed"
-    STATUS_CHOICES = [(s, s) for s in (PENDING, PROCESSED, DUPLICATE, INVALID, FAILED)]
+    PENDING = ReportStatus.PENDING.value
+    PROCESSED = ReportStatus.PROCESSED.value
+    DUPLICATE = ReportStatus.DUPLICATE.value
+    INVALID = ReportStatus.INVALID.value
+    FAILED = ReportStatus.FAILED.value
+    STATUS_CHOICES = ReportStatus.choices()
     # Rows that give up their identity: a later copy may then be counted instead.
     NOT_COUNTED = (INVALID, FAILED)
 

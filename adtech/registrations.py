@@ -15,16 +15,15 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.conf import settings
-
 from attribution_reporting.validate import validate
-from config.hosts import partner_origin, party
+from config.hosts import partner_origin, party_site
 
 from . import browsers
 from .eligibility import Eligibility
 from .headers import ValueScaling, source_header, trigger_header
 from .keyscheme import current_scheme
 from .models import AggregationSettings, Campaign, ConversionEvent, Registration
+from .statuses import RegistrationStatus
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class Outcome:
 
 def destination_site() -> str:
     """The advertiser's site (scheme and host: a site has no port, the browser drops it)."""
-    return f"{settings.ARA_SCHEME}://{party('advertiser').host}"
+    return party_site("advertiser")
 
 
 def aggregation_settings() -> AggregationSettings:
@@ -235,7 +234,7 @@ def _answer(
     """
     name = SOURCE_HEADER if reg.kind == "source" else TRIGGER_HEADER
     value = json.dumps(header, separators=(",", ":"))
-    reg.answered_header, reg.header_value, reg.status = name, value, "answered"
+    reg.answered_header, reg.header_value, reg.status = name, value, RegistrationStatus.ANSWERED.value
     problems = _check(reg.kind, header, source_type)
     if problems:
         reg.reason += f" (the library finds this header invalid: {problems})"
@@ -251,14 +250,14 @@ def _answer(
 
 def _decline(reg: Registration, reason: str) -> Outcome:
     """No header: the request's eligibility does not allow this kind of registration."""
-    reg.status = "declined"
+    reg.status = RegistrationStatus.DECLINED.value
     reg.reason = reason
     reg.save()
     return Outcome(reg)
 
 
 def _refuse(reg: Registration, reason: str) -> Outcome:
-    reg.status = "error"
+    reg.status = RegistrationStatus.ERROR.value
     reg.reason = reason
     reg.save()
     return Outcome(reg, error=reason)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
 from . import browsers
-from .models import Campaign, ReceivedReport, Registration
+from .keyscheme import KeyScheme
+from .models import AggregationSettings, Campaign, ConversionEvent, Creative, ReceivedReport, Registration
+from .statuses import RegistrationStatus, ReportStatus
 
-R = ReceivedReport
 # ?type= values of the API: the kinds, plus a few friendly aliases.
 TYPE_ALIASES = {
-    "event": R.EVENT_LEVEL,
-    "aggregate": R.AGGREGATABLE,
-    "verbose": R.VERBOSE_DEBUG,
-    "aggregatable-debug": R.AGGREGATE_DEBUG,
+    "event": ReceivedReport.EVENT_LEVEL,
+    "aggregate": ReceivedReport.AGGREGATABLE,
+    "verbose": ReceivedReport.VERBOSE_DEBUG,
+    "aggregatable-debug": ReceivedReport.AGGREGATE_DEBUG,
 }
-KINDS = [k for k, _ in R.KIND_CHOICES]
+KINDS = [k for k, _ in ReceivedReport.KIND_CHOICES]
 
 
 def campaigns() -> QuerySet[Campaign]:
@@ -26,14 +28,40 @@ def campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.prefetch_related("creatives")
 
 
+def creative_to_serve(slug: str | None) -> Creative | None:
+    """The ad to serve: the named active creative, else any active one; None when none is active."""
+    creatives = Creative.objects.filter(active=True, campaign__active=True).select_related("campaign")
+    creative = creatives.filter(slug=slug).first() if slug else None
+    if creative is None:
+        choices = list(creatives)
+        if not choices:
+            return None
+        creative = random.choice(choices)  # noqa: S311 - which ad to show is not a secret
+    return creative
+
+
+def aggregation_settings() -> AggregationSettings:
+    """The stored key scheme and value scaling, or the defaults (unsaved) before anything is saved."""
+    return AggregationSettings.objects.first() or AggregationSettings(
+        source_dimensions=list(KeyScheme().source_dimensions),
+        trigger_dimensions=list(KeyScheme().trigger_dimensions),
+    )
+
+
+def conversion_events() -> QuerySet[ConversionEvent]:
+    return ConversionEvent.objects.all()
+
+
 def unbatched_aggregatable_reports() -> QuerySet[ReceivedReport]:
     """Processed, non-duplicate aggregatable attribution reports not yet in an aggregation job."""
-    return R.objects.filter(kind=R.AGGREGATABLE, status=R.PROCESSED, batch_job_id__isnull=True).order_by("pk")
+    return ReceivedReport.objects.filter(
+        kind=ReceivedReport.AGGREGATABLE, status=ReceivedReport.PROCESSED, batch_job_id__isnull=True
+    ).order_by("pk")
 
 
 def reports(kind: str | None = None, browser: str | None = None) -> QuerySet[ReceivedReport]:
     """Received reports, newest first, optionally of one kind and one sender (ValueError for unknown ones)."""
-    qs = R.objects.select_related("campaign", "creative").order_by("-pk")
+    qs = ReceivedReport.objects.select_related("campaign", "creative").order_by("-pk")
     if browser:
         senders = (browsers.CHROME, browsers.SIMULATED, browsers.OTHER)
         if browser not in senders:
@@ -50,13 +78,13 @@ def reports(kind: str | None = None, browser: str | None = None) -> QuerySet[Rec
 def conversions_by_campaign() -> list[dict[str, Any]]:
     """Per campaign and conversion event: event-level reports and aggregatable contributions seen."""
     table: dict[tuple[str, str], Counter] = {}
-    counted = R.objects.filter(status=R.PROCESSED, kind__in=[R.EVENT_LEVEL, R.AGGREGATABLE]).select_related(
-        "campaign"
-    )
+    counted = ReceivedReport.objects.filter(
+        status=ReceivedReport.PROCESSED, kind__in=[ReceivedReport.EVENT_LEVEL, ReceivedReport.AGGREGATABLE]
+    ).select_related("campaign")
     for report in counted.only("kind", "event", "campaign__slug", "debug_contributions"):
         key = (report.campaign.slug if report.campaign else "", report.event or "")
         row = table.setdefault(key, Counter())
-        if report.kind == R.EVENT_LEVEL:
+        if report.kind == ReceivedReport.EVENT_LEVEL:
             row["event_level_reports"] += 1
         else:
             row["aggregatable_reports"] += 1
@@ -85,7 +113,7 @@ def by_browser() -> dict[str, dict[str, Any]]:
     def entry(key: str) -> dict[str, Any]:
         return out.setdefault(key or "unknown", {"registrations": {}, "reports": {}})
 
-    answered = Registration.objects.filter(status="answered")
+    answered = Registration.objects.filter(status=RegistrationStatus.ANSWERED)
     for row in answered.values("browser", "kind").annotate(n=Count("id")):
         entry(row["browser"])["registrations"][row["kind"]] = row["n"]
     for row in answered.filter(kind="source").values("browser", "eligibility"):
@@ -93,7 +121,7 @@ def by_browser() -> dict[str, dict[str, Any]]:
         kind = "navigation" if "navigation-source" in (row["eligibility"] or []) else "event"
         counts = entry(row["browser"])["registrations"]
         counts[f"source:{kind}"] = counts.get(f"source:{kind}", 0) + 1
-    for row in R.objects.values("browser", "kind").annotate(n=Count("id")):
+    for row in ReceivedReport.objects.values("browser", "kind").annotate(n=Count("id")):
         entry(row["browser"])["reports"][row["kind"]] = row["n"]
     return out
 
@@ -102,9 +130,9 @@ def latest_reports(per_browser: int = 3) -> list[dict[str, Any]]:
     """Each sender's newest event-level and aggregatable reports, for the guide's "which browser sent what"."""
     rows = []
     for key in (browsers.CHROME, browsers.SIMULATED, browsers.OTHER):
-        mine = R.objects.filter(browser=key, kind__in=[R.EVENT_LEVEL, R.AGGREGATABLE]).select_related(
-            "campaign"
-        )
+        mine = ReceivedReport.objects.filter(
+            browser=key, kind__in=[ReceivedReport.EVENT_LEVEL, ReceivedReport.AGGREGATABLE]
+        ).select_related("campaign")
         rows += list(mine.order_by("-pk")[:per_browser])
     return [
         {
@@ -140,8 +168,8 @@ def dashboard_summary() -> dict[str, Any]:
     """
     by_kind = {k: 0 for k in KINDS}
     by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-    for row in R.objects.values("kind", "status").annotate(n=Count("id")):
-        if row["status"] != R.DUPLICATE:
+    for row in ReceivedReport.objects.values("kind", "status").annotate(n=Count("id")):
+        if row["status"] != ReceivedReport.DUPLICATE:
             by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
         by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
     registrations = {
@@ -167,7 +195,7 @@ def received_by_kind(report_ids: list[str]) -> dict[str, int]:
     ask which of its own arrived.
     """
     counts: dict[str, int] = {}
-    rows = R.objects.filter(report_id__in=report_ids).exclude(status=R.DUPLICATE)
+    rows = ReceivedReport.objects.filter(report_id__in=report_ids).exclude(status=ReceivedReport.DUPLICATE)
     for kind, n in rows.values_list("kind").annotate(n=Count("id")).order_by():
         counts[kind] = counts.get(kind, 0) + n
     return counts
@@ -181,6 +209,7 @@ def report_as_json(report: ReceivedReport) -> dict[str, Any]:
         "received_at": report.received_at.isoformat(),
         "reporting_origin": report.reporting_origin,
         "status": report.status,
+        "category": ReportStatus.category_of(report.status),
         "error": report.error,
         "report_id": report.report_id,
         "duplicate_of": report.duplicate_of_id,
@@ -202,6 +231,7 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
         "kind": reg.kind,
         "url": reg.url,
         "status": reg.status,
+        "category": RegistrationStatus.category_of(reg.status),
         "reporting_origin": reg.reporting_origin,
         "context_origin": reg.context_origin,
         "eligible_header": reg.eligible_header if reg.eligible_present else None,

@@ -209,7 +209,7 @@ def clear_all_data() -> dict[str, int]:
     submitted and of the hours it already queried: left behind, they would set the next
     attendee's reports aside as "late" for an hour the last attendee queried.
     """
-    from .batching import forget_batches
+    from .storage_bucket import forget_batches
 
     with transaction.atomic():
         reports, _ = ReceivedReport.objects.all().delete()

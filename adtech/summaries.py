@@ -19,14 +19,14 @@ from aggregation_api import noise
 from aggregation_api.avro_io import InputError, read_summary
 from aggregation_api.jobs import RUNNING_STATUSES
 
-from . import batching
+from . import job_submission, storage_bucket
 from .aggregation_client import AggregationServiceError
 
 
 def _job(job_request_id: str) -> tuple[dict[str, Any] | None, AggregationServiceError | None]:
     """(getJob's answer, None when the service does not know the job; the service's error)."""
     try:
-        return batching.get_job(job_request_id), None
+        return job_submission.get_job(job_request_id), None
     except AggregationServiceError as exc:
         return None, exc
 
@@ -35,7 +35,7 @@ def summary_list(limit: int = 50) -> list[dict[str, Any]]:
     """The latest submitted batches, newest first, with each job's status from getJob."""
     out = []
     unreachable: AggregationServiceError | None = None
-    for manifest in batching.read_manifests()[:limit]:
+    for manifest in storage_bucket.read_manifests()[:limit]:
         # Once the service did not answer, the other jobs are not asked (each would wait as long).
         job, error = (None, unreachable) if unreachable else _job(manifest["job_request_id"])
         if error is not None and error.unreachable:
@@ -60,7 +60,7 @@ def in_progress(summaries: list[dict[str, Any]]) -> bool:
 
 def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     """Rows of one summary report (label, noised, exact, noise) and the noise's expected size."""
-    manifest = batching.read_manifest(job_request_id)
+    manifest = storage_bucket.read_manifest(job_request_id)
     if manifest is None:
         return None
     found, error = _job(job_request_id)
@@ -68,7 +68,7 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     result = job.get("result_info") or {}
     epsilon = float(manifest.get("epsilon", noise.DEFAULT_EPSILON))
     expected = noise.expected_absolute(epsilon)
-    path = batching.summary_path(manifest)
+    path = storage_bucket.summary_path(manifest)
     rows: list[dict[str, Any]] = []
     facts, output_error = _read(path)
     if facts is not None:
@@ -96,7 +96,7 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
         )
     rows.sort(key=lambda r: (-(r["exact"] or 0), -r["metric"]))
     check = (
-        _debug_check(batching.summary_path(manifest, debug=True), rows)
+        _debug_check(storage_bucket.summary_path(manifest, debug=True), rows)
         if manifest.get("debug_run") and manifest.get("reports_with_debug")
         else None
     )
@@ -104,7 +104,7 @@ def summary_detail(job_request_id: str) -> dict[str, Any] | None:
     noises = [abs(r["noise"]) for r in rows if r["noise"] is not None]
     siblings = [
         m
-        for m in batching.read_manifests()
+        for m in storage_bucket.read_manifests()
         if m["job_request_id"] != job_request_id
         and (m.get("rerun_of") == job_request_id or m["job_request_id"] == manifest.get("rerun_of"))
     ]

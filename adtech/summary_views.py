@@ -1,7 +1,8 @@
 """Summary report pages of the ad tech, under ``/summaries/``.
 
-Each view parses its input and calls one function of :mod:`adtech.batching` or
-:mod:`adtech.summaries`; the aggregation service is reached only through its API.
+Each view parses its input and calls one function of :mod:`adtech.budget_units`,
+:mod:`adtech.job_submission` or :mod:`adtech.summaries`; the aggregation service is reached
+only through its API.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aggregation_api import noise
 from config.shortcuts import found_or_404
 
-from . import batching, summaries
+from . import budget_units, job_submission, summaries
 
 
 @require_GET
@@ -26,7 +27,7 @@ def summary_list(request: HttpRequest) -> HttpResponse:
         {
             "summaries": listed,
             "in_progress": summaries.in_progress(listed),
-            "pending": batching.plan_batches(),
+            "pending": budget_units.plan_batches(),
             "expected_noise": noise.expected_absolute(noise.DEFAULT_EPSILON),
         },
     )
@@ -40,7 +41,7 @@ def summary_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("adtech-summaries")
     debug_run = request.POST.get("debug_run") == "on"
-    outcome = batching.submit_pending(force=True, epsilon=epsilon, debug_run=debug_run)
+    outcome = job_submission.submit_pending(force=True, epsilon=epsilon, debug_run=debug_run)
     if outcome["submitted"]:
         messages.success(request, f"Submitted {len(outcome['submitted'])} aggregation job(s).")
     elif outcome["taken"]:
@@ -69,8 +70,8 @@ def summary_rerun(request: HttpRequest, job_request_id: str) -> HttpResponse:
     """The same batch again as a debug run with a larger epsilon, to compare the noise."""
     try:
         epsilon = noise.check_epsilon(request.POST.get("epsilon") or noise.MAX_EPSILON)
-        new_id = batching.rerun_with_epsilon(job_request_id, epsilon)
-    except (ValueError, batching.SubmitError) as exc:
+        new_id = job_submission.rerun_with_epsilon(job_request_id, epsilon)
+    except (ValueError, job_submission.SubmitError) as exc:
         messages.error(request, str(exc))
         return redirect("adtech-summary-detail", job_request_id=job_request_id)
     messages.success(request, f"Submitted the same reports again as a debug run with ε = {epsilon:g}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import batching, services
+from . import job_submission, services
 
 
 @shared_task(name="adtech.tasks.process_report", ignore_result=True, acks_late=True)
@@ -22,4 +22,4 @@ def sweep_reports() -> int:
 @shared_task(name="adtech.tasks.submit_pending_batches", ignore_result=True)
 def submit_pending_batches() -> dict:
     """Run by beat: submit to the aggregation service the batches whose hour has gone quiet."""
-    return batching.submit_pending()
+    return job_submission.submit_pending()

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from .statuses import JobStatus
+
 
 class CoordinatorKey(models.Model):
     """An X25519 key pair. Only the public half is ever served; the private half never leaves here."""
@@ -31,10 +33,10 @@ class CoordinatorKey(models.Model):
 
 
 class AggregationJob(models.Model):
-    RECEIVED = "RECEIVED"
-    IN_PROGRESS = "IN_PROGRESS"
-    FINISHED = "FINISHED"
-    STATUSES = [(s, s) for s in (RECEIVED, IN_PROGRESS, FINISHED)]
+    RECEIVED = JobStatus.RECEIVED.value
+    IN_PROGRESS = JobStatus.IN_PROGRESS.value
+    FINISHED = JobStatus.FINISHED.value
+    STATUSES = JobStatus.choices()
 
     job_request_id = models.CharField(max_length=128, unique=True)
     origin = models.CharField(max_length=8, default="api", help_text="api (createJob) or cli")

@@ -12,6 +12,7 @@ from aggregation_api.jobs import is_valid_job_request_id
 
 from .keys import active_keys
 from .models import AggregationJob, BudgetUnitUse, CoordinatorKey
+from .statuses import JobStatus
 
 
 def _iso(value) -> str | None:
@@ -67,6 +68,7 @@ def job_progress(job: AggregationJob) -> dict[str, Any]:
     return {
         "job_request_id": job.job_request_id,
         "job_status": job.status,
+        "category": JobStatus.category_of(job.status),
         "return_code": job.return_code,
         "return_message": job.return_message,
         "total_reports": job.total_reports,

@@ -16,12 +16,12 @@ from typing import Any
 
 from . import reports as R
 from .context import EngineContext, Registration
+from .engine_verbose_debug import header_error_reports, os_delegated_reports
 from .explanations import source_explanation, trigger_explanation
 from .sites import InvalidURL, is_suitable_origin, origin_of, site_of
 from .source_processing import PRIVACY_LIMITS, process_source
 from .trigger_attribution import process_trigger
 from .validate import validate
-from .verbose_debug_glue import header_error_reports, os_delegated_reports
 
 DRAW = "draw"  # randomized_response default: draw it with the engine's rng
 

@@ -14,14 +14,14 @@ from typing import Any
 from . import attribution_scopes_processing, destination_limits, rate_limits
 from . import reports as R
 from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
-from .aggregatable_debug_glue import source_reports
 from .context import EngineContext, Registration
+from .engine_aggregatable_debug import source_reports
+from .engine_verbose_debug import source_verbose
 from .event_level import new_report, window_bounds
 from .randomized_response import FakeReport, num_states, pick_rate, randomized_response
 from .removal import remove_sources
 from .sites import site_of
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
-from .verbose_debug_glue import source_verbose
 
 # Status strings as attribution-internals shows them, with the verbose debug type of each.
 STATUS_DEBUG_TYPES = {

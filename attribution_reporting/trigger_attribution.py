@@ -15,10 +15,10 @@ from typing import Any
 
 from . import aggregatable_attribution, event_attribution, rate_limits
 from . import reports as R
-from .aggregatable_debug_glue import trigger_reports
 from .context import EngineContext, Registration
+from .engine_aggregatable_debug import trigger_reports
+from .engine_verbose_debug import trigger_item, trigger_verbose
 from .storage import StoredSource
-from .verbose_debug_glue import trigger_item, trigger_verbose
 
 ORIGIN_LIMIT = "trigger-reporting-origin-limit"
 

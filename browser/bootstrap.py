@@ -13,7 +13,7 @@ shim steps aside there and no worker is installed.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -23,6 +23,20 @@ SKIP_PARAM = "attributionlab-sw"
 PARTIES = ("publisher", "advertiser", "adtech")
 _CHROME = re.compile(r"Chrome/(\d+)\.")
 LAST_CHROME_WITH_ARA = 151
+
+
+def worker_url(profile_token: str = "") -> str:
+    """The service worker's URL on a page origin; its query tells the worker the browser's origin
+    (and in room mode the attendee's profile token).
+
+    The shim registers the same URL, so a page never replaces the worker this page installed.
+    """
+    from config.hosts import party
+
+    query = {"browser": party("browser").origin}
+    if profile_token:
+        query["profile"] = profile_token
+    return "/attributionlab-sw.js?" + urlencode(query, quote_via=quote)
 
 
 def needs_bootstrap(request: HttpRequest) -> bool:
@@ -52,12 +66,12 @@ class ServiceWorkerBootstrapMiddleware:
             and not getattr(response, "streaming", False)
             and b"/shim.js" in response.content
         ):
-            # Room mode: the worker's URL names the attendee's profile, as the shim's does.
-            token = getattr(request, "room_token", "")
-            sw_url = "/attributionlab-sw.js" + ("?" + urlencode({"profile": token}) if token else "")
-            body = render_to_string(
-                "browser/sw_bootstrap.html", {"cookie": COOKIE, "skip": SKIP_PARAM, "sw_url": sw_url}
-            )
+            context = {
+                "cookie": COOKIE,
+                "skip": SKIP_PARAM,
+                "worker_url": worker_url(getattr(request, "room_token", "")),
+            }
+            body = render_to_string("browser/sw_bootstrap.html", context)
             bootstrap = HttpResponse(body)
             bootstrap["Cache-Control"] = "no-store"
             bootstrap.headers.pop("X-Frame-Options", None)

@@ -21,6 +21,7 @@ from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_o
 
 from . import attribution, clock, cookies, delivery, models, navigation_wait, profiles
 from .http_client import Exchange
+from .statuses import hop_category
 
 log = logging.getLogger("browser.registration")
 
@@ -275,6 +276,7 @@ def outcome_json(registration: models.Registration) -> dict:
             "response_headers": json.loads(h.response_headers),
             "kind": h.kind,
             "status": h.status,
+            "category": hop_category(h.kind, h.status),
             "explanation": h.explanation,
         }
         for h in registration.hops.all()

@@ -17,6 +17,7 @@ from django.db.models import Count
 from attribution_reporting import reports as R
 
 from . import attribution, clock, cookies, coordinator, models, profiles
+from .statuses import NavigationState, ReportStatus, SourceStatus, hop_category
 from .storage import DatabaseStorage
 
 
@@ -114,23 +115,24 @@ def state() -> dict[str, Any]:
     }
 
 
-def _source_status(data: dict[str, Any], now: int) -> str:
+def _source_status(data: dict[str, Any], now: int) -> SourceStatus:
     if not data.get("active", True):
-        return "deactivated"
+        return SourceStatus.DEACTIVATED
     if data["expiry_time_ms"] <= now:
-        return "expired"
+        return SourceStatus.EXPIRED
     if not data.get("event_level_attributable", True):
-        return "noised (no real event-level reports)"
+        return SourceStatus.NOISED
     if data.get("num_event_reports", 0) >= data.get("max_event_level_reports", 0) > 0:
-        return "event-level report limit reached"
-    return "active"
+        return SourceStatus.REPORT_LIMIT
+    return SourceStatus.ACTIVE
 
 
 def source_json(row: models.Source, now: int) -> dict[str, Any]:
     data = json.loads(row.data)
     data = {
         **data,
-        "status": _source_status(data, now),
+        "status": (status := _source_status(data, now)),
+        "category": status.category,
         "source_time": _iso(data["source_time_ms"]),
         "expiry_time": _iso(data["expiry_time_ms"]),
         "event_report_window_ends": [_iso(t) for t in data.get("event_report_window_ends_ms", [])],
@@ -168,6 +170,7 @@ def hop_json(hop: models.RegistrationHop) -> dict[str, Any]:
             "response_headers": json.loads(hop.response_headers),
             "kind": hop.kind,
             "status": hop.status,
+            "category": hop_category(hop.kind, hop.status),
             "explanation": hop.explanation,
             "detail": json.loads(hop.detail),
         }
@@ -206,12 +209,19 @@ def navigations(*, limit: int = 50) -> list[dict[str, Any]]:
                 "url": r.url,
                 "navigation_url": r.navigation_url,
                 "context_origin": r.context_origin,
-                "state": "running" if r.pending else ("not registered" if r.error else "done"),
+                "state": (state := _navigation_state(r)),
+                "category": state.category,
                 "summary": r.summary,
             }
         )
         for r in qs
     ]
+
+
+def _navigation_state(registration: models.Registration) -> NavigationState:
+    if registration.pending:
+        return NavigationState.RUNNING
+    return NavigationState.NOT_REGISTERED if registration.error else NavigationState.DONE
 
 
 def report_json(row: models.Report) -> dict[str, Any]:
@@ -241,6 +251,7 @@ def report_json(row: models.Report) -> dict[str, Any]:
             "report_id": row.report_id,
             "kind": row.kind,
             "status": row.status,
+            "category": ReportStatus.category_of(row.status),
             "url": data.get("url"),
             "reporting_origin": row.reporting_origin,
             "report_time_ms": row.report_time_ms,

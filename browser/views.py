@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +20,21 @@ from django.views.decorators.http import require_GET, require_POST
 from . import cors, navigation, network, origins, selectors, services
 from .api import run_action
 from .registration import RegistrationError
+
+
+def _static_script(path: str) -> HttpResponse:
+    """A script from the static folders, served at a fixed URL any origin may load.
+
+    The scripts are static files (linted, the same bytes for every page); what differs per page
+    is in the page's script tag or the worker's URL, never in the script.
+    """
+    found = finders.find(path)
+    if not found:
+        raise Http404(f"no static script {path}")
+    response = HttpResponse(Path(found).read_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @require_GET
@@ -51,14 +68,7 @@ def action(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 def shim(request: HttpRequest) -> HttpResponse:
     """The page-side script that hands attributionsrc work to the simulated browser."""
-    context = {
-        "browser_origin": f"{request.scheme}://{request.get_host()}",
-        "trusted_origins_json": json.dumps(origins.party_origins()),
-    }
-    response = render(request, "browser/shim.js", context, content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _static_script("browser/shim.js")
 
 
 @xframe_options_exempt
@@ -211,11 +221,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
     Served here (for ``importScripts`` from an origin of one's own) and, by every party, at
     ``/attributionlab-sw.js`` on its own origin: a worker controls only its own origin's pages.
+    Its URL's ``?browser=`` names the simulated browser (``bootstrap.worker_url``).
     """
-    from config.hosts import party
-
-    context = {"browser_origin": party("browser").origin}
-    response = render(request, "browser/sw.js", context, content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _static_script("browser/sw.js")

@@ -27,6 +27,7 @@ __all__ = [
     "party_for_host",
     "party_host",
     "party_origin",
+    "party_site",
     "party_url",
     "partner_origin",
 ]
@@ -71,6 +72,11 @@ def party_host(key: str) -> str:
 
 def party_origin(key: str) -> str:
     return current_site().party_origin(key)
+
+
+def party_site(key: str) -> str:
+    """``http://shop.localhost`` for the advertiser: what a browser records as its site."""
+    return current_site().party_site(key)
 
 
 def party_url(key: str, path: str = "/") -> str:

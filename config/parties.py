@@ -104,6 +104,10 @@ class Site:
     def party_origin(self, key: str) -> str:
         return self.origin(BY_KEY[key].label)
 
+    def party_site(self, key: str) -> str:
+        """A party's site, ``http://shop.localhost``: scheme and host, never a port (a site has none)."""
+        return f"{self.scheme}://{self.host(BY_KEY[key].label)}"
+
     def partner_origin(self) -> str:
         """The measurement partner's origin (``http://measure.localhost:8000`` by default)."""
         return self.origin(PARTNER_LABEL)

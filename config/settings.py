@@ -35,8 +35,6 @@ ARA_BIND = os.environ.get("ARA_BIND", "127.0.0.1")
 # The aggregation service's API requires this key (``Authorization: Bearer <key>``), as the
 # real service requires authentication; the ad tech, its only client, sends it.
 ARA_AGGREGATION_API_KEY = os.environ.get("ARA_AGGREGATION_API_KEY", "attribution-lab-demo-aggregation-key")
-# How the ad tech reaches the aggregation service: "http" (its API, as in production) or
-# "direct" (calls the service function in-process: tests without a server).
 # Reports per shard: a larger batch is split across workers.
 ARA_AGGREGATION_SHARD_SIZE = int(os.environ.get("ARA_AGGREGATION_SHARD_SIZE", "100000"))
 

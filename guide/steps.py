@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.hosts import party_url
+from config.statuses import Category
 
 from .selectors import PartyState, number, number_map, sum_counts
 
@@ -226,6 +227,15 @@ def _chrome_note(n: int, what: str) -> str:
 _DEPENDS = {1: "browser", 2: "browser", 3: "browser", 4: None, 5: "browser", 6: "adtech", 7: "aggregation"}
 
 
+def _category(check: StepCheck, error: str | None) -> Category | None:
+    """Done is ok, a party that cannot be asked an error, half done a warning; to do has none."""
+    if check.done:
+        return Category.OK
+    if error:
+        return Category.ERROR
+    return Category.WARNING if check.partial else None
+
+
 def evaluate(
     browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -244,6 +254,7 @@ def evaluate(
                 "partial": check.partial,
                 "status": check.status if not error else f"cannot check yet: {error}",
                 "error": error,
+                "category": _category(check, error),
                 "links": _links(index),
             }
         )

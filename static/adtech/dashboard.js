@@ -13,17 +13,7 @@
   const $ = (id) => document.getElementById(id);
   let filter = "";
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else node.setAttribute(k, v);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
+  const el = window.lab.el;
 
   // Epoch seconds as a date and a relative time: "2026-12-03 10:42 (in 4 min)".
   function when(seconds) {
@@ -44,9 +34,9 @@
     return when(Date.parse(iso) / 1000);
   }
 
-  function statusBadge(status) {
-    const cls = { processed: "ok", answered: "ok", pending: "warn", duplicate: "warn", declined: "warn" }[status] || "err";
-    return el("span", { class: "badge " + cls }, status);
+  // A report's or a registration's status, coloured by the category the server sends with it.
+  function statusBadge(item) {
+    return window.lab.badge(item.status, item.category);
   }
 
   // Which browser sent a report or a registration: read by the ad tech from the User-Agent at receipt.
@@ -143,7 +133,7 @@
     box.replaceChildren();
     for (const r of shown) {
       box.append(el("article", { class: "report card" },
-        el("header", {}, senderBadge(r.browser), " ", el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r.status), " ",
+        el("header", {}, senderBadge(r.browser), " ", el("span", { class: "badge kind" }, r.kind_label), " ", statusBadge(r), " ",
           el("span", { class: "muted" }, `#${r.id} · received ${ago(r.received_at)} · ${r.reporting_origin}` + (r.report_id ? ` · ${r.report_id}` : ""))),
         describe(r),
         el("details", {}, el("summary", {}, "Raw body as received"), el("pre", {}, r.body))));
@@ -159,7 +149,7 @@
       if (r.header_value) why.append(el("details", {}, el("summary", {}, r.answered_header), el("pre", {}, JSON.stringify(JSON.parse(r.header_value), null, 2))));
       if (r.redirect_to) why.append(el("div", { class: "muted" }, "302 → " + r.redirect_to));
       body.append(el("tr", {}, el("td", {}, new Date(r.received_at).toLocaleTimeString()), el("td", {}, senderBadge(r.browser)),
-        el("td", {}, r.kind + (r.event ? ` (${r.event})` : r.campaign ? ` (${r.campaign})` : "")), el("td", {}, statusBadge(r.status)),
+        el("td", {}, r.kind + (r.event ? ` (${r.event})` : r.campaign ? ` (${r.campaign})` : "")), el("td", {}, statusBadge(r)),
         el("td", {}, r.eligible_header === null ? el("span", { class: "muted" }, "absent") : el("code", {}, r.eligible_header)), why));
     }
   }
@@ -172,8 +162,7 @@
   function schedule() {
     if (timer !== null || document.hidden) return;
     if (Date.now() - lastChange > IDLE_AFTER_MS) {
-      $("live-status").textContent = "paused: nothing new for 2 minutes (come back to the tab to resume)";
-      $("live-status").className = "badge";
+      window.lab.setBadge($("live-status"), "paused: nothing new for 2 minutes (come back to the tab to resume)", null);
       return;
     }
     timer = window.setTimeout(() => { timer = null; poll(); }, POLL_MS);
@@ -199,11 +188,9 @@
       conversions(data.summary.conversions);
       reportsList(data.reports);
       registrations(data.registrations);
-      $("live-status").textContent = "live · updated " + new Date().toLocaleTimeString();
-      $("live-status").className = "badge ok";
+      window.lab.setBadge($("live-status"), "live · updated " + new Date().toLocaleTimeString(), "ok");
     } catch (err) {
-      $("live-status").textContent = "not updating: " + err.message;
-      $("live-status").className = "badge err";
+      window.lab.setBadge($("live-status"), "not updating: " + err.message, "error");
     }
     schedule();
   }

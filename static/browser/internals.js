@@ -3,57 +3,40 @@
   "use strict";
   var data = JSON.parse(document.getElementById("internals-data").textContent);
 
-  function h(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else if (k === "cls") e.className = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
-      if (c == null) return;
-      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return e;
-  }
-  function td(children) { return h("td", {}, children); }
+  var el = window.lab.el;
+  var badge = window.lab.badge;
+  function td(children) { return el("td", {}, children); }
   function text(v) { return v == null || v === "" ? "—" : String(v); }
   function when(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—"; }
-  function pre(obj) { return h("pre", { text: typeof obj === "string" ? obj : JSON.stringify(obj, null, 2) }); }
-  function fold(label, obj) { return h("details", {}, [h("summary", { text: label }), pre(obj)]); }
-  function badge(status) {
-    var s = String(status || "");
-    var bad = /fail|error|parse|excessive|insufficient|dedup|noMatch|expired|deactivated|tooLow|passed|notStarted|not registered/i;
-    var cls = bad.test(s) ? "err" : (/^(success|sent|active|done)|: success/i.test(s) ? "ok" : "warn");
-    return h("span", { cls: "badge " + cls, text: s || "—" });
-  }
+  function pre(obj) { return el("pre", {}, typeof obj === "string" ? obj : JSON.stringify(obj, null, 2)); }
+  function fold(label, obj) { return el("details", {}, [el("summary", {}, label), pre(obj)]); }
   // An origin that may wrap only between its parts (after "://", before the port), never mid-word.
   function origin(o) {
     var m = /^([a-z][a-z0-9+.-]*:\/\/)([^:/]+)(:\d+)?$/i.exec(String(o || ""));
-    if (!m) return h("span", { text: text(o) });
-    return h("span", { cls: "origin" }, [m[1], h("wbr"), m[2], m[3] ? h("wbr") : null, m[3] || null]);
+    if (!m) return el("span", {}, text(o));
+    return el("span", { class: "origin" }, [m[1], el("wbr"), m[2], m[3] ? el("wbr") : null, m[3] || null]);
   }
   function originList(pairs) {
-    return h("ul", { cls: "kv" }, pairs.filter(function (p) { return p[1]; }).map(function (p) {
-      return h("li", {}, [h("b", { text: p[0] + ": " }), origin(p[1])]);
+    return el("ul", { class: "kv" }, pairs.filter(function (p) { return p[1]; }).map(function (p) {
+      return el("li", {}, [el("b", {}, p[0] + ": "), origin(p[1])]);
     }));
   }
   function list(pairs) {
-    return h("ul", { cls: "kv" }, pairs.filter(function (p) { return p[1] != null && p[1] !== ""; }).map(function (p) {
-      return h("li", {}, [h("b", { text: p[0] + ": " }), String(p[1])]);
+    return el("ul", { class: "kv" }, pairs.filter(function (p) { return p[1] != null && p[1] !== ""; }).map(function (p) {
+      return el("li", {}, [el("b", {}, p[0] + ": "), String(p[1])]);
     }));
   }
 
   function sourceRow(s) {
     var dests = s.destination_sites || [];
     var ends = (s.event_report_window_ends || []).map(when).join(", ");
-    return h("tr", { "data-source-id": s.source_id }, [
+    return el("tr", { "data-source-id": s.source_id }, [
       td([text(s.source_event_id)]),
-      td([badge(s.status)]),
+      td([badge(s.status, s.category)]),
       td([s.source_type]),
-      h("td", { cls: "origins" }, [originList([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
+      el("td", { class: "origins" }, [originList([["source", s.source_origin], ["reporting", s.reporting_origin]])]),
       td([dests.join(", ")]),
-      h("td", { cls: "times" }, [list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
+      el("td", { class: "times" }, [list([["registered", when(s.source_time)], ["expiry", when(s.expiry_time)],
         ["event windows end", ends], ["aggregatable window ends", when(s.aggregatable_report_window_end)]])]),
       td([text(s.priority)]),
       td([list([["event-level", s.num_event_reports + " / " + s.max_event_level_reports],
@@ -69,14 +52,14 @@
   function hopRow(r) {
     var detail = r.detail || {};
     var header = Object.keys(r.response_headers || {}).length ? fold("response headers", r.response_headers) : null;
-    return h("tr", { "data-kind": r.kind }, [
+    return el("tr", { "data-kind": r.kind }, [
       td([when(r.time)]),
-      td([r.mechanism, r.frame_origin && r.frame_origin !== r.context_origin ? h("div", { cls: "muted", text: "in a frame of " + r.frame_origin }) : h("br"),
-        h("code", { text: "Eligible: " + (r.eligible || "(empty)") })]),
+      td([r.mechanism, r.frame_origin && r.frame_origin !== r.context_origin ? el("div", { class: "muted" }, "in a frame of " + r.frame_origin) : el("br"),
+        el("code", {}, "Eligible: " + (r.eligible || "(empty)"))]),
       td([r.context_origin]),
-      td([h("div", { text: r.url }), h("div", { cls: "muted", text: r.reporting_origin + (r.hop ? " (redirect hop " + r.hop + ")" : "") })]),
+      td([el("div", {}, r.url), el("div", { class: "muted" }, r.reporting_origin + (r.hop ? " (redirect hop " + r.hop + ")" : ""))]),
       td([text(r.response_status)]),
-      td([badge(r.status || r.kind)]),
+      td([badge(r.status || r.kind, r.category)]),
       td([r.explanation, header, fold("request headers", r.request_headers),
         detail.errors && detail.errors.length ? fold("parse errors", detail.errors) : null,
         detail.value ? fold("parsed header", detail.value) : null])
@@ -84,12 +67,12 @@
   }
 
   function navigationRow(n) {
-    return h("tr", { "data-state": n.state }, [
+    return el("tr", { "data-state": n.state }, [
       td([when(n.time)]),
       td([n.mechanism === "anchor" ? "<a attributionsrc> click" : "window.open"]),
-      td([h("div", { text: n.context_origin }), h("div", { cls: "muted", text: "→ " + (n.navigation_url || "—") })]),
+      td([el("div", {}, n.context_origin), el("div", { class: "muted" }, "→ " + (n.navigation_url || "—"))]),
       td([n.url]),
-      td([badge(n.state)]),
+      td([badge(n.state, n.category)]),
       td([n.summary || (n.state === "running" ? "Registering while the navigation goes on." : "")])
     ]);
   }
@@ -97,8 +80,8 @@
   function cookieRow(c) {
     var attrs = [c.secure ? "Secure" : null, c.http_only ? "HttpOnly" : null, "SameSite: " + c.same_site]
       .filter(Boolean).join(", ");
-    return h("tr", {}, [
-      td([h("code", { text: c.name })]), td([h("code", { text: c.value })]),
+    return el("tr", {}, [
+      td([el("code", {}, c.name)]), td([el("code", {}, c.value)]),
       td([c.domain + (c.host_only ? "" : " and its subdomains")]), td([c.path]), td([attrs]),
       td([c.expires_ms == null ? "when the data is cleared" : when(new Date(c.expires_ms).toISOString())])
     ]);
@@ -107,17 +90,17 @@
   function reportRow(r) {
     var send = null;
     if (r.status === "pending") {
-      send = h("button", { cls: "small", type: "button", "data-send": r.report_id, text: "Send now" });
+      send = el("button", { class: "small", type: "button", "data-send": r.report_id }, "Send now");
     }
     var scheduled = r.original_report_time || r.report_time;
     var timeBits = [when(scheduled)];
-    if (r.status === "pending" && when(scheduled) !== when(r.report_time)) timeBits.push(h("div", { cls: "muted", text: "next attempt " + when(r.report_time) }));
-    return h("tr", { "data-report-id": r.report_id, "data-status": r.status }, [
-      td([badge(r.status), h("div", { cls: "muted", text: r.kind + (r.is_null ? " (null report)" : "") })]),
+    if (r.status === "pending" && when(scheduled) !== when(r.report_time)) timeBits.push(el("div", { class: "muted" }, "next attempt " + when(r.report_time)));
+    return el("tr", { "data-report-id": r.report_id, "data-status": r.status }, [
+      td([badge(r.status, r.category), el("div", { class: "muted" }, r.kind + (r.is_null ? " (null report)" : ""))]),
       td(timeBits),
       td([r.url]),
       td([list([["attempts", r.attempts], ["HTTP", r.response_status], ["sent", r.sent_at ? when(r.sent_at) : null]]),
-        r.delivery_note ? h("div", { text: r.delivery_note }) : null]),
+        r.delivery_note ? el("div", {}, r.delivery_note) : null]),
       td([fold("body", r.body)]),
       td([send])
     ]);
@@ -151,8 +134,8 @@
     [["Sources (navigation / event)", c.sources.navigation + " / " + c.sources.event], ["Active sources", c.active_sources],
      ["Trigger registrations", c.trigger_registrations], ["Reports pending", c.reports_pending],
      ["Reports sent", c.reports_sent], ["Reports failed", c.reports_failed]].forEach(function (p) {
-      counts.appendChild(h("dt", { text: p[0] }));
-      counts.appendChild(h("dd", { text: String(p[1]) }));
+      counts.appendChild(el("dt", {}, p[0]));
+      counts.appendChild(el("dd", {}, String(p[1])));
     });
   }
 

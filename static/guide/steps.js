@@ -21,8 +21,7 @@
       li.classList.toggle("partial", !step.done && step.partial);
       li.querySelector("[data-step-mark]").textContent = step.done ? "✓" : String(step.number);
       const status = li.querySelector("[data-step-status]");
-      status.textContent = (step.done ? "done · " : "") + step.status;
-      status.className = "badge " + (step.done ? "ok" : step.error ? "err" : step.partial ? "warn" : "");
+      window.lab.setBadge(status, (step.done ? "done · " : "") + step.status, step.category);
     }
     drawSenders(data.senders);
     if (note) {
@@ -33,13 +32,10 @@
     }
   }
   // Which browser sent what: counts per sender and the latest reports, each with its badge.
-  function cell(text) { const td = document.createElement("td"); td.textContent = String(text); return td; }
+  const el = window.lab.el;
+  function cell(text) { return el("td", {}, String(text)); }
   function badge(key, text, title) {
-    const span = document.createElement("span");
-    span.className = "badge sender sender-" + key;
-    span.textContent = text;
-    if (title) span.title = title;
-    return span;
+    return el("span", { class: "badge sender sender-" + key, title: title || null }, text);
   }
   function drawSenders(senders) {
     const rows = box.querySelector("[data-sender-rows]");
@@ -47,25 +43,17 @@
     if (!rows || !senders) return;
     rows.replaceChildren();
     if (!senders.rows.length) {
-      const tr = document.createElement("tr");
-      const td = cell("Nothing has reached the ad tech yet.");
-      td.colSpan = 6; td.className = "muted"; tr.append(td); rows.append(tr);
+      rows.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "Nothing has reached the ad tech yet.")));
     }
     for (const r of senders.rows) {
-      const tr = document.createElement("tr");
-      tr.dataset.senderRow = r.key;
-      const first = document.createElement("td");
-      first.append(badge(r.key, r.name));
-      tr.append(first, cell(r.sources), cell(r.triggers), cell(r.event_level), cell(r.aggregatable), cell(r.debug));
-      rows.append(tr);
+      rows.append(el("tr", { "data-sender-row": r.key }, el("td", {}, badge(r.key, r.name)),
+        cell(r.sources), cell(r.triggers), cell(r.event_level), cell(r.aggregatable), cell(r.debug)));
     }
     latest.replaceChildren();
     for (const r of senders.latest) {
-      const item = document.createElement("span");
-      item.className = "latest-report";
       const label = (r.browser.key === "chrome" ? "real " : "") + r.browser.label;
-      item.append(badge(r.browser.key, label, r.browser.explanation), " " + r.kind_label + (r.event ? ` (${r.event})` : ""));
-      latest.append(item, " ");
+      latest.append(el("span", { class: "latest-report" }, badge(r.browser.key, label, r.browser.explanation),
+        " " + r.kind_label + (r.event ? ` (${r.event})` : "")), " ");
     }
   }
 

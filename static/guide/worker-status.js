@@ -8,8 +8,7 @@
     try {
       const r = await fetch(box.dataset.statusUrl, { cache: "no-store" });
       const s = await r.json();
-      state.textContent = s.alive ? "Celery worker is up" : "No Celery worker seen";
-      state.className = "badge " + (s.alive ? "ok" : "err");
+      window.lab.setBadge(state, s.alive ? "Celery worker is up" : "No Celery worker seen", s.alive ? "ok" : "error");
       detail.textContent = s.last_seen ? "last heartbeat at " + new Date(s.last_seen).toLocaleTimeString() + " from " + s.hostname : "no heartbeat yet";
     } catch (e) { detail.textContent = "could not ask the server: " + e; }
   }

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from adtech import batching, selectors, services
+from adtech import budget_units, selectors, services, storage_bucket
 from adtech.models import ReceivedReport
 from tests.vectors import load_jsonc, vector_files, vectors
 
@@ -356,16 +356,16 @@ def test_verbose_report_attaches_to_campaign_and_explains(client, demo):
 def test_clear_all_data_keeps_campaigns(client, demo, adtech):
     _store(client, "debug/verbose", VERBOSE_BODY)
     adtech.get("/register/trigger?event=purchase", HTTP_ATTRIBUTION_REPORTING_ELIGIBLE="trigger")
-    manifest = batching.storage_root() / "batches" / "job-1" / "manifest.json"
+    manifest = storage_bucket.storage_root() / "batches" / "job-1" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text(
         json.dumps({"job_request_id": "job-1", "shared_id": "s", "hour": 0, "reporting_origin": "o"})
     )
-    assert batching.spent_units() == {("s", 0, "o"): "job-1"}
+    assert budget_units.spent_units() == {("s", 0, "o"): "job-1"}
     counts = services.clear_all_data()
     assert counts == {"reports": 1, "registrations": 1, "submitted_jobs": 1}
     # The aggregation service forgets its budget on reset, so the ad tech forgets the hours it queried.
-    assert batching.spent_units() == {} and batching.read_manifests() == []
+    assert budget_units.spent_units() == {} and storage_bucket.read_manifests() == []
     from adtech.models import Campaign, Registration
 
     assert not ReceivedReport.objects.exists() and not Registration.objects.exists()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from adtech import aggregation_client, batching
+from adtech import aggregation_client, job_submission, storage_bucket
 from adtech.models import BatchClaim
 from aggregation.models import AggregationJob
 
@@ -91,7 +91,7 @@ def test_getjob_failures_are_statuses_on_the_pages(
     _report(adtech_world, [(_buckets()[0], 5, 0)])
     _report(adtech_world, [(_buckets()[0], 5, 0)], hour=int(timezone.now().timestamp()) // 3600 * 3600 - 3600)
     with django_capture_on_commit_callbacks(execute=True):
-        submitted = batching.submit_pending(force=True, debug_run=True)["submitted"]
+        submitted = job_submission.submit_pending(force=True, debug_run=True)["submitted"]
     assert len(submitted) == 2
     _serve(lambda r: httpx.Response(500, text="<h1>Server Error</h1>"), monkeypatch)
     listing = client.get("/summaries/", HTTP_HOST=HOST)
@@ -120,18 +120,18 @@ def test_getjob_failures_are_statuses_on_the_pages(
 def test_a_crash_during_createjob_keeps_the_claim_until_getjob_says(adtech_world, monkeypatch):  # noqa: F811
     report = _report(adtech_world, [(_buckets()[0], 5, 0)])
     _serve(lambda r: httpx.Response(503, json={"code": 503, "message": "overloaded"}), monkeypatch)
-    outcome = batching.submit_pending(force=True)
+    outcome = job_submission.submit_pending(force=True)
     assert outcome["submitted"] == [] and "503 overloaded" in outcome["errors"][0]
     report.refresh_from_db()
     claim = BatchClaim.objects.get()
     # The service may have stored the job: the unit stays claimed and its batch written.
     assert report.batch_job_id == claim.job_request_id and not claim.submitted
-    assert [m["job_request_id"] for m in batching.read_manifests()] == [claim.job_request_id]
+    assert [m["job_request_id"] for m in storage_bucket.read_manifests()] == [claim.job_request_id]
     BatchClaim.objects.update(created_at=timezone.now() - timedelta(minutes=6))
     _serve(lambda r: httpx.Response(404, json={"code": 404, "message": "no job"}), monkeypatch)
-    assert batching.recover_abandoned(timezone.now()) == [claim.job_request_id]
+    assert job_submission.recover_abandoned(timezone.now()) == [claim.job_request_id]
     report.refresh_from_db()
-    assert report.batch_job_id is None and batching.read_manifests() == []
+    assert report.batch_job_id is None and storage_bucket.read_manifests() == []
 
 
 def test_an_unreachable_service_is_a_message_on_the_page(client, adtech_world, monkeypatch):  # noqa: F811
@@ -145,7 +145,7 @@ def test_an_unreachable_service_is_a_message_on_the_page(client, adtech_world, m
     assert response.status_code == 200 and "could not be reached" in response.content.decode()
     report.refresh_from_db()
     assert report.batch_job_id is None and not BatchClaim.objects.exists()
-    assert batching.read_manifests() == [] and AggregationJob.objects.count() == 0
+    assert storage_bucket.read_manifests() == [] and AggregationJob.objects.count() == 0
 
 
 def test_a_refused_rerun_and_an_unreadable_summary_are_messages(
@@ -157,12 +157,12 @@ def test_a_refused_rerun_and_an_unreadable_summary_are_messages(
 ):
     _report(adtech_world, [(_buckets()[0], 5, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        first = batching.submit_pending(force=True)["submitted"][0]
-    manifest = batching.read_manifest(first)
-    batching.summary_path(manifest).write_bytes(b"not avro")
+        first = job_submission.submit_pending(force=True)["submitted"][0]
+    manifest = storage_bucket.read_manifest(first)
+    storage_bucket.summary_path(manifest).write_bytes(b"not avro")
     page = client.get(f"/summaries/{first}/", HTTP_HOST=HOST)
     assert page.status_code == 200 and "data-output-error" in page.content.decode()
     _serve(lambda r: httpx.Response(400, json={"code": 400, "message": "epsilon out of range"}), monkeypatch)
     response = client.post(f"/summaries/{first}/rerun", {"epsilon": "64"}, HTTP_HOST=HOST, follow=True)
     assert response.status_code == 200 and "epsilon out of range" in response.content.decode()
-    assert [m["job_request_id"] for m in batching.read_manifests()] == [first]
+    assert [m["job_request_id"] for m in storage_bucket.read_manifests()] == [first]

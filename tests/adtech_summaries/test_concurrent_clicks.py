@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from adtech import aggregation_client, batching
+from adtech import aggregation_client, budget_units, job_submission, storage_bucket
 from adtech.models import BatchClaim, ReceivedReport
 from aggregation.models import AggregationJob
 
@@ -55,7 +55,7 @@ def test_ten_clicks_at_once_submit_one_job(lab_server, settings, tmp_path, eager
     assert job.accepted_reports == len(reports)
     assert set(ReceivedReport.objects.values_list("batch_job_id", flat=True)) == {job.job_request_id}
     assert list(BatchClaim.objects.values_list("job_request_id", flat=True)) == [job.job_request_id]
-    assert [m["job_request_id"] for m in batching.read_manifests()] == [job.job_request_id]
+    assert [m["job_request_id"] for m in storage_bucket.read_manifests()] == [job.job_request_id]
 
 
 def test_a_refused_job_releases_its_claim(db, settings, tmp_path, monkeypatch):
@@ -71,11 +71,11 @@ def test_a_refused_job_releases_its_claim(db, settings, tmp_path, monkeypatch):
         lambda request: httpx.Response(400, json={"code": 400, "message": "refused"})
     )
     monkeypatch.setattr(aggregation_client, "TRANSPORT", refuse)
-    outcome = batching.submit_pending(force=True)
+    outcome = job_submission.submit_pending(force=True)
     assert outcome["submitted"] == [] and "refused" in outcome["errors"][0]
     report.refresh_from_db()
     assert report.batch_job_id is None and not BatchClaim.objects.exists()
-    assert batching.read_manifests() == []
+    assert storage_bucket.read_manifests() == []
 
 
 def test_a_submission_that_died_after_its_claim_is_given_back(
@@ -91,22 +91,22 @@ def test_a_submission_that_died_after_its_claim_is_given_back(
 
     report = _report(adtech_world, [(_buckets()[0], 5, 0)])
     # A submission killed after it claimed the unit and wrote the batch, before createJob answered.
-    batch = batching.plan_batches()[0]
+    batch = budget_units.plan_batches()[0]
     assert services.claim_batch(batch.key, [report.pk], "adtech-died-1") is None
-    batching.write_batch(batch, "adtech-died-1", epsilon=10, debug_run=False)
+    storage_bucket.write_batch(batch, "adtech-died-1", epsilon=10, debug_run=False)
     # While it may still be in flight, nobody else takes the unit.
-    assert batching.submit_pending(force=True)["submitted"] == []
+    assert job_submission.submit_pending(force=True)["submitted"] == []
     BatchClaim.objects.update(created_at=timezone.now() - timedelta(minutes=6))
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = batching.submit_pending(force=True)
+        outcome = job_submission.submit_pending(force=True)
     assert len(outcome["submitted"]) == 1 and outcome["late"] == 0
     report.refresh_from_db()
     assert report.batch_job_id == outcome["submitted"][0]
     claim = BatchClaim.objects.get()
     assert claim.job_request_id == outcome["submitted"][0] and claim.submitted
     assert AggregationJob.objects.get().return_code == "SUCCESS"
-    assert [m["job_request_id"] for m in batching.read_manifests()] == outcome["submitted"]
+    assert [m["job_request_id"] for m in storage_bucket.read_manifests()] == outcome["submitted"]
     # A submission that died after createJob was accepted keeps its claim: the service knows the job.
     BatchClaim.objects.update(submitted=False, created_at=timezone.now() - timedelta(minutes=6))
-    assert batching.recover_abandoned(timezone.now()) == []
+    assert job_submission.recover_abandoned(timezone.now()) == []
     assert BatchClaim.objects.get().submitted

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from adtech import batching
+from adtech import budget_units, job_submission, storage_bucket
 from aggregation.models import AggregationJob
 from attribution_reporting import aggregatable_payload as ap
 
@@ -48,7 +48,7 @@ def test_batches_follow_the_budget_unit():
         )
     ]
     reports.append(SimpleNamespace(pk=99, shared_info="not json", received_at=timezone.now()))
-    batches = batching.plan_batches(reports)
+    batches = budget_units.plan_batches(reports)
     assert sorted(len(b.reports) for b in batches) == [1, 1, 2]
     assert {b.hour for b in batches} == {HOUR, HOUR + 3600}
     assert len({b.shared_id for b in batches}) == 2  # the destination is part of the shared ID
@@ -147,11 +147,11 @@ def test_late_reports_of_a_queried_hour_are_set_aside(
     b1 = _buckets()[0]
     _report(adtech_world, [(b1, 5, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        first = batching.submit_pending(force=True)
+        first = job_submission.submit_pending(force=True)
     assert len(first["submitted"]) == 1
     late = _report(adtech_world, [(b1, 5, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        second = batching.submit_pending(force=True)
+        second = job_submission.submit_pending(force=True)
     assert second["submitted"] == [] and second["late"] == 1
     late.refresh_from_db()
     assert late.batch_job_id.startswith("late-")
@@ -167,14 +167,14 @@ def test_after_the_reset_the_same_hour_is_aggregated_again(
     b1 = _buckets()[0]
     _report(adtech_world, [(b1, 5, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        assert len(batching.submit_pending(force=True)["submitted"]) == 1
+        assert len(job_submission.submit_pending(force=True)["submitted"]) == 1
     results = reset_all({})
     assert all(r["cleared"] for r in results.values()), results
     assert results["adtech"]["detail"]["submitted_jobs"] == 1
-    assert batching.read_manifests() == [] and AggregationJob.objects.count() == 0
+    assert storage_bucket.read_manifests() == [] and AggregationJob.objects.count() == 0
     _report(adtech_world, [(b1, 7, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        again = batching.submit_pending(force=True)
+        again = job_submission.submit_pending(force=True)
     assert again["late"] == 0 and len(again["submitted"]) == 1
     assert AggregationJob.objects.get().return_code == "SUCCESS"
     listing = client.get("/summaries/", HTTP_HOST=HOST).content.decode()
@@ -186,18 +186,18 @@ def test_debug_runs_leave_reports_for_the_real_query(
 ):
     _report(adtech_world, [(_buckets()[0], 5, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = batching.submit_pending(force=True, debug_run=True)
+        outcome = job_submission.submit_pending(force=True, debug_run=True)
     job = AggregationJob.objects.get(job_request_id=outcome["submitted"][0])
     assert job.debug_run and job.return_code == "SUCCESS"
     with django_capture_on_commit_callbacks(execute=True):
-        real = batching.submit_pending(force=True)
+        real = job_submission.submit_pending(force=True)
     assert len(real["submitted"]) == 1
     assert AggregationJob.objects.get(job_request_id=real["submitted"][0]).return_code == "SUCCESS"
 
 
 def test_periodic_run_waits_for_a_quiet_hour(adtech_world):
     _report(adtech_world, [(_buckets()[0], 5, 0)])
-    assert batching.submit_pending()["waiting"] == 1
+    assert job_submission.submit_pending()["waiting"] == 1
     assert AggregationJob.objects.count() == 0
 
 
@@ -218,9 +218,9 @@ def test_submission_goes_over_http_to_the_service(lab_server, settings, tmp_path
     key, _ = ensure_active_key()
     world = SimpleNamespace(key=key, public=base64.b64decode(key.public_key))
     _report(world, [(_buckets()[0], 5, 0)])
-    outcome = batching.submit_pending(force=True)
+    outcome = job_submission.submit_pending(force=True)
     assert outcome["errors"] == [] and len(outcome["submitted"]) == 1
-    status = batching.get_job(outcome["submitted"][0])
+    status = job_submission.get_job(outcome["submitted"][0])
     assert status["job_status"] == "FINISHED" and status["result_info"]["return_code"] == "SUCCESS"
 
 
@@ -233,14 +233,14 @@ def test_a_debug_run_checks_the_services_sums_against_the_debug_cleartext(
     liar.debug_contributions = [{"bucket": b2, "value": 500, "id": 0}]  # not what its payload holds
     liar.save()
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = batching.submit_pending(force=True, debug_run=True)["submitted"][0]
+        job_id = job_submission.submit_pending(force=True, debug_run=True)["submitted"][0]
     page = client.get(f"/summaries/{job_id}/", HTTP_HOST=HOST).content.decode()
     assert 'data-debug-check="differ"' in page and "700 instead of 500" in page
 
     liar.debug_contributions = [{"bucket": b2, "value": 700, "id": 0}]
     liar.save()
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = batching.submit_pending(force=True, debug_run=True)["submitted"][0]
+        job_id = job_submission.submit_pending(force=True, debug_run=True)["submitted"][0]
     page = client.get(f"/summaries/{job_id}/", HTTP_HOST=HOST).content.decode()
     assert 'data-debug-check="equal"' in page
 
@@ -252,7 +252,7 @@ def test_compare_with_a_larger_epsilon_is_a_debug_run_of_the_same_batch(
     for _ in range(3):
         _report(adtech_world, [(b1, 4096, 0)])
     with django_capture_on_commit_callbacks(execute=True):
-        first = batching.submit_pending(force=True)["submitted"][0]
+        first = job_submission.submit_pending(force=True)["submitted"][0]
     page = client.get(f"/summaries/{first}/", HTTP_HOST=HOST).content.decode()
     assert "Negative values" in page and "In production" in page and "third-party cookies" in page
     assert "Compare: the same reports with ε = 64" in page

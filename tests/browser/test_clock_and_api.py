@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
+from django.conf import settings
 
 from attribution_reporting import reports as R
 from browser import clock, models, navigation, selectors, services
@@ -225,10 +227,19 @@ def test_internals_page_and_forms(client, queued):
 def test_shim_is_served_as_javascript(client):
     response = client.get("/shim.js", HTTP_HOST=BROWSER_HOST)
     assert response["Content-Type"].startswith("text/javascript")
+    assert response["Access-Control-Allow-Origin"] == "*"
     text = response.content.decode()
     assert "attributionlab:registration" in text
-    assert '"http://browser.localhost:8000"' in text
-    assert "http://measure.localhost:8000" in text
+    # The same static file for every page: the page's script tag carries the configuration.
+    assert text == (settings.BASE_DIR / "static" / "browser" / "shim.js").read_text(encoding="utf-8")
+    page = client.get(
+        "/", HTTP_HOST="news.localhost:8000", HTTP_COOKIE="attributionlab-sw=1"
+    ).content.decode()
+    tag = re.search(r'<script src="http://browser\.localhost:8000/shim\.js"[^>]*>', page).group(0)
+    assert 'data-browser-origin="http://browser.localhost:8000"' in tag
+    assert (
+        "http://measure.localhost:8000" in re.search(r'data-trusted-origins="([^"]*)"', tag).group(1).split()
+    )
 
 
 def test_test_pages_are_off_unless_enabled(client, settings):

@@ -258,7 +258,12 @@ def test_the_service_worker_is_served_at_every_party_origins_root(client):
     for host in ("news.localhost:8000", "shop.localhost:8000", "adtech.localhost:8000"):
         response = client.get("/attributionlab-sw.js", HTTP_HOST=host)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
-        assert 'var BROWSER = "http://browser.localhost:8000"' in response.content.decode()
+        assert 'new URL(self.location.href).searchParams.get("browser")' in response.content.decode()
+    # The worker learns the browser's origin from its URL, which the first visit registers.
+    bootstrap = client.get(
+        "/", HTTP_HOST="news.localhost:8000", HTTP_SEC_FETCH_MODE="navigate", HTTP_SEC_FETCH_DEST="document"
+    ).content.decode()
+    assert "/attributionlab-sw.js?browser=http%3A%2F%2Fbrowser.localhost%3A8000" in bootstrap
 
 
 def test_a_request_that_was_never_made_is_listed_in_internals_with_the_reason(client, network_stub):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from adtech import batching
+from adtech import storage_bucket
 from adtech.models import ReceivedReport, Registration
 from aggregation.models import AggregationJob
 from aggregation_api.avro_io import read_summary
@@ -93,7 +93,7 @@ def test_the_workshop_in_chrome_149_ends_in_a_summary_of_chromes_own_reports(nat
     # of Chrome's debug cleartext, bucket by bucket.
     debug = walk.summary_report(debug_run=True)
     assert debug is not None
-    manifest = batching.read_manifest(debug["job_request_id"])
+    manifest = storage_bucket.read_manifest(debug["job_request_id"])
     assert manifest["report_count"] == 3 and manifest["reports_with_debug"] == 3
     assert manifest["senders"] == {"chrome": 3}
     exact = {int(b): v for b, v in manifest["exact_sums"].items()}

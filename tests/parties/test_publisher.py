@@ -78,7 +78,7 @@ def test_each_way_uses_the_markup_it_shows(client, slug):
     assert mechanism.markup in body  # live, unescaped
     assert f"Attribution-Reporting-Eligible: {mechanism.eligible}" in body
     assert "data-ara-panel" in body
-    assert "/static/guide/ara-panel.js" in body
+    assert "/static/common/ara-panel.js" in body
     assert 'src="http://browser.localhost:8000/shim.js"' in body
 
 

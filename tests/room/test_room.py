@@ -261,10 +261,10 @@ def test_party_pages_pass_the_token_to_the_shim_and_the_ad_slot(client, room):
     page = client.get("/", HTTP_HOST=NEWS_HOST, HTTP_COOKIE=f"{tokens.COOKIE}={token}").content.decode()
     from urllib.parse import quote
 
-    assert f"/shim.js?profile={quote(token, safe='')}" in page
+    assert f'data-profile="{token}"' in page
     assert f"&amp;profile={quote(token, safe='')}" in page  # the ad slot's iframe
     plain = client.get("/", HTTP_HOST=NEWS_HOST, HTTP_COOKIE=f"{tokens.COOKIE}=forged:x").content.decode()
-    assert "profile=" not in plain
+    assert "profile=" not in plain and "data-profile" not in plain
 
 
 def test_guide_without_joining_shows_the_join_page(client, room):

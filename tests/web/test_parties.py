@@ -20,6 +20,11 @@ def test_origins_leave_out_the_default_port_only():
     assert Site().partner_origin() == "http://measure.localhost:8000"
 
 
+def test_a_partys_site_has_no_port():
+    assert Site("https", "lab.example", 8443).party_site("advertiser") == "https://shop.lab.example"
+    assert Site().party_site("advertiser") == "http://shop.localhost"
+
+
 def test_settings_trust_the_page_parties_of_the_table(settings):
     site = Site(settings.ARA_SCHEME, settings.ARA_DOMAIN, settings.ARA_PORT)
     assert site.page_origins() == settings.CSRF_TRUSTED_ORIGINS

@@ -1,11 +1,14 @@
 /*
  * Attribution Lab service worker: routes a page's attribution-eligible requests through the
- * simulated browser's network service at {{ browser_origin }}, so each is made once, with
+ * simulated browser's network service, so each is made once, with
  * Chrome's headers, and its real response comes back to the page.
  *
  * It is served from the root of each page origin (/attributionlab-sw.js) and registered by the
- * shim. For your own origin, serve a file at your root containing only
- *     importScripts("{{ browser_origin }}/sw.js");
+ * shim as /attributionlab-sw.js?browser=<the simulated browser's origin>: the query is its
+ * configuration (a worker sees no page and no script tag). For your own origin, serve a file at
+ * your root containing only
+ *     importScripts("<the simulated browser's origin>/sw.js");
+ * the shim registers it with the same query, which an imported script reads from self.location.
  *
  * What it routes:
  *   - image and script requests: it asks the page (the shim) whether the element that made
@@ -19,7 +22,9 @@
  * options are routed by the shim itself, so they work before this worker controls the page.
  */
 "use strict";
-var BROWSER = "{{ browser_origin }}";
+// Without a browser origin the worker routes nothing: every request goes to the network untouched
+// and the shim falls back to separate registration requests.
+var BROWSER = new URL(self.location.href).searchParams.get("browser") || "";
 // Room mode: the attendee's profile token, given in this worker's script URL by the shim.
 var PROFILE = new URL(self.location.href).searchParams.get("profile") || "";
 var LOOPBACK = /^(localhost|(.+\.)?localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
@@ -101,7 +106,7 @@ function route(request, client, info) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.mode === "navigate" || !event.clientId) return;
+  if (!BROWSER || request.mode === "navigate" || !event.clientId) return;
   var dest = request.destination;
   if (dest !== "image" && dest !== "script" && dest !== "") return;
   var url;

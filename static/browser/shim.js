@@ -3,17 +3,17 @@
  *
  * Chrome removed the Attribution Reporting API, so current browsers ignore `attributionsrc`.
  * This script and a service worker hand the page's attribution requests to the simulated
- * browser at {{ browser_origin }}, whose network service makes each request ONCE, as Chrome
+ * browser (the origin this script is served from), whose network service makes each request ONCE, as Chrome
  * did: the page's own request carries Attribution-Reporting-Eligible (and -Support: web),
  * redirects are followed hop by hop with a registration on every hop, and the real response
  * comes back to the page (the image shows, the script runs, fetch/XHR resolve).
  *
  *   - <img attributionsrc src>, <script attributionsrc src>: the service worker at
  *     /attributionlab-sw.js on this page's origin asks this script which element made an image
- *     or script request, and routes eligible ones through {{ browser_origin }}/network. Listed
+ *     or script request, and routes eligible ones through the browser's /network. Listed
  *     attributionsrc URLs get background requests of their own, as in Chrome.
  *   - fetch(url, {attributionReporting}) and XHR with setAttributionReporting(): this script
- *     sends them to {{ browser_origin }}/network itself (no worker needed).
+ *     sends them to the browser's /network itself (no worker needed).
  *   - plain image, script, fetch and XHR requests to another loopback origin go through the
  *     network service too (no Eligible header): their responses may register a trigger.
  *   - A page loaded before the worker was installed (a first visit to one's own origin) falls
@@ -75,22 +75,38 @@
  * that frame's shim (postMessage) to navigate, since Chromium leaves Sec-Fetch-User off a
  * navigation one frame starts for another.
  */
+/*
+ * CONFIGURATION, read from the <script> tag that loads this file (the demo's pages set it; a page
+ * of one's own needs none of it):
+ *   data-browser-origin    the simulated browser's origin; default: the origin this file came from
+ *   data-trusted-origins   space-separated origins whose frames may forward their registrations to
+ *                          this page, besides every loopback origin; default: none
+ */
 (function () {
   "use strict";
   if (window.attributionLab && window.attributionLab.loaded) return;
 
-  var BROWSER = "{{ browser_origin }}";
-  // Room mode: the attendee's profile token, from the page's server (this script's data-profile
-  // attribute or its ?profile= parameter). Every request to the simulated browser carries it.
-  var PROFILE = (function (el) {
-    if (!el) return "";
-    try { return el.getAttribute("data-profile") || new URL(el.src).searchParams.get("profile") || ""; }
-    catch (e) { return ""; }
-  })(document.currentScript);
+  function readConfig() {
+    var script = document.currentScript || document.querySelector('script[src$="/shim.js"]');
+    var data = (script && script.dataset) || {};
+    var origin = data.browserOrigin;
+    if (!origin && script && script.src) origin = new URL(script.src, location.href).origin;
+    return {
+      browserOrigin: origin || location.origin,
+      trustedOrigins: (data.trustedOrigins || "").split(/\s+/).filter(Boolean),
+      // Room mode: the attendee's profile token, from the page's server; every request to the
+      // simulated browser carries it.
+      profile: data.profile || ""
+    };
+  }
+
+  var CONFIG = readConfig();
+  var BROWSER = CONFIG.browserOrigin;
+  var TRUSTED = CONFIG.trustedOrigins;
+  var PROFILE = CONFIG.profile;
   function withProfile(url) {
     return PROFILE ? url + (url.indexOf("?") < 0 ? "?" : "&") + "profile=" + encodeURIComponent(PROFILE) : url;
   }
-  var TRUSTED = {{ trusted_origins_json|safe }};
   var LOOPBACK_ORIGIN = /^https?:\/\/(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
   function trusted(origin) { return TRUSTED.indexOf(origin) >= 0 || LOOPBACK_ORIGIN.test(origin); }
   var EVENT = "attributionlab:registration";
@@ -199,7 +215,8 @@
 
 
   // ---- The page's own request, made once by the simulated browser's network service ----
-  var SW_URL = withProfile("/attributionlab-sw.js");
+  // The worker is configured by its URL: it cannot see this script tag.
+  var SW_URL = withProfile("/attributionlab-sw.js?browser=" + encodeURIComponent(BROWSER));
   var sw = navigator.serviceWorker;
 
   // Whether the worker controls this page, fixed when the page loaded (the worker never claims a
@@ -632,9 +649,9 @@
     var head = el("div", null, (LABELS[outcome.mechanism] || outcome.mechanism) + (fromChild ? " (in an ad frame)" : ""));
     item.appendChild(head);
     (outcome.hops || []).forEach(function (h) {
-      var good = h.kind === "source" || h.kind === "trigger";
       var line = el("div");
-      line.appendChild(el("span", "al-kind " + (good && /success/i.test(h.status || "") ? "al-ok" : (h.kind === "error" ? "al-bad" : "")),
+      // Coloured by the category the simulated browser sends with each hop (browser/statuses.py).
+      line.appendChild(el("span", "al-kind " + ({ ok: "al-ok", error: "al-bad" }[h.category] || ""),
         h.kind + (h.status ? ": " + h.status : "")));
       line.appendChild(document.createTextNode(h.explanation || ""));
       item.appendChild(line);

@@ -20,14 +20,7 @@
     return n.startsWith("attribution-reporting") || n === "location";
   }
 
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    for (const c of [].concat(children || [])) {
-      node.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
-    }
-    return node;
-  }
+  const el = window.lab.el;
 
   // Registration headers are JSON: indent them so a person can read the fields.
   function pretty(value) {
@@ -44,14 +37,6 @@
       { class: "ara-headers" },
       pairs.flatMap(([k, v]) => [el("dt", {}, k + ":"), el("dd", {}, el("pre", {}, pretty(v)))]),
     );
-  }
-
-  function statusClass(status) {
-    const s = String(status || "").toLowerCase();
-    if (/success|stored|attributed|registered|^ok/.test(s)) return "ok";
-    if (/no[-_ ]?match|not[-_ ]|ignored|dedup|no header|none|skipped|limit|deferred/.test(s)) return "warn";
-    if (/error|fail|invalid|unreachable|timeout|rejected/.test(s)) return "err";
-    return "";
   }
 
   function renderEvent(detail) {
@@ -71,7 +56,7 @@
             `Hop ${i + 1}: `,
             el("code", {}, hop.url || ""),
             " ",
-            el("span", { class: "ara-badge " + statusClass(hop.status) }, hop.status || "?"),
+            window.lab.badge(hop.status || "?", hop.category, "ara-badge"),
           ]),
           el("p", { class: "ara-muted" }, [
             "Reporting origin ",

@@ -14,14 +14,14 @@ import dataclasses
 from typing import Any
 
 from . import reports as R
-from . import verbose_debug as V
+from . import verbose_debug
 from .context import EngineContext, Registration
 from .sites import InvalidURL, is_suitable_origin, origin_of
 from .storage import StoredSource
 
 
 def _report(ctx: EngineContext, reg: Registration, items: list[dict[str, Any]]) -> R.Report:
-    return V.verbose_report(
+    return verbose_debug.verbose_report(
         items,
         reporting_origin=reg.reporting_origin,
         time_ms=reg.time_ms,
@@ -39,12 +39,12 @@ def source_verbose(
     destination_limit_replaced: bool = False,
 ) -> list[R.Report]:
     """The verbose report for a source outcome (hidden limits are reported as success)."""
-    if not V.source_debug_allowed(
+    if not verbose_debug.source_debug_allowed(
         debug_reporting=source.debug_reporting, debug_permission=reg.debug_permission, fenced=reg.fenced
     ):
         return []
     scopes = source.attribution_scopes or {}
-    item = V.source_item(
+    item = verbose_debug.source_item(
         debug_type,
         destination_sites=source.destination_sites,
         source_event_id=source.source_event_id,
@@ -71,7 +71,7 @@ def trigger_item(
     budget_limit: int | None = None,
 ) -> dict[str, Any]:
     """The verbose item for one trigger outcome, with the trigger's debug key if permitted."""
-    return V.trigger_item(
+    return verbose_debug.trigger_item(
         debug_type,
         destination_site=reg.context_site,
         trigger_debug_key=reg.trigger_debug_key(trigger),
@@ -91,7 +91,7 @@ def trigger_verbose(
     items: list[dict[str, Any]],
 ) -> list[R.Report]:
     """One verbose report of a trigger's items, if the trigger (and its source) allow it."""
-    allowed = V.trigger_debug_allowed(
+    allowed = verbose_debug.trigger_debug_allowed(
         debug_reporting=bool(trigger.get("debug_reporting")),
         debug_permission=reg.debug_permission,
         fenced=reg.fenced,
@@ -106,9 +106,9 @@ def header_error_reports(
     ctx: EngineContext, reg: Registration, header: str, value: str, *, report_header_errors: bool
 ) -> list[R.Report]:
     """``header-parsing-error`` for a header that did not parse, when the response asked for it."""
-    if not V.header_error_allowed(report_header_errors=report_header_errors, fenced=reg.fenced):
+    if not verbose_debug.header_error_allowed(report_header_errors=report_header_errors, fenced=reg.fenced):
         return []
-    item = V.header_parsing_error_item(context_site=reg.context_site, header=header, value=value)
+    item = verbose_debug.header_parsing_error_item(context_site=reg.context_site, header=header, value=value)
     return [_report(ctx, reg, [item])]
 
 
@@ -124,6 +124,6 @@ def os_delegated_reports(ctx: EngineContext, reg: Registration, kind: str, urls:
             continue
         if not is_suitable_origin(origin):
             continue
-        item = V.os_delegated_item(kind, context_site=reg.context_site, registration_url=url)
+        item = verbose_debug.os_delegated_item(kind, context_site=reg.context_site, registration_url=url)
         out.append(_report(ctx, dataclasses.replace(reg, reporting_origin=origin), [item]))
     return out

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import aggregatable_debug as AD
+from . import aggregatable_debug
 from . import reports as R
 from .context import EngineContext, Registration
 from .storage import DebugBudgetRecord, StoredSource
 
 
-def _usage(ctx: EngineContext, reg: Registration) -> AD.DebugBudgetUsage:
+def _usage(ctx: EngineContext, reg: Registration) -> aggregatable_debug.DebugBudgetUsage:
     records = ctx.storage.find_debug_budgets(
-        context_site=reg.context_site, since_ms=AD.window_start_ms(reg.time_ms, ctx.config)
+        context_site=reg.context_site, since_ms=aggregatable_debug.window_start_ms(reg.time_ms, ctx.config)
     )
-    return AD.usage_from_records(
+    return aggregatable_debug.usage_from_records(
         records,
         context_site=reg.context_site,
         reporting_site=reg.reporting_site,
@@ -31,12 +31,12 @@ def _usage(ctx: EngineContext, reg: Registration) -> AD.DebugBudgetUsage:
 def _finish(
     ctx: EngineContext,
     reg: Registration,
-    result: AD.AggregatableDebugReport | None,
+    result: aggregatable_debug.AggregatableDebugReport | None,
     source: StoredSource | None,
 ) -> list[R.Report]:
     if result is None:
         return []
-    if result.result == AD.SUCCESS:
+    if result.result == aggregatable_debug.SUCCESS:
         ctx.storage.add_debug_budget(
             DebugBudgetRecord(
                 record_id=ctx.new_id(),
@@ -67,7 +67,7 @@ def source_reports(
     ctx: EngineContext, reg: Registration, source: StoredSource, types: list[str], *, stored: bool
 ) -> list[R.Report]:
     """The report for a source outcome; updates ``source``'s debug budget when it is stored."""
-    result = AD.source_report(
+    result = aggregatable_debug.source_report(
         source.aggregatable_debug_reporting,
         types,
         destination_sites=source.destination_sites,
@@ -88,7 +88,7 @@ def trigger_reports(
     types: list[str],
 ) -> list[R.Report]:
     """The report for a trigger outcome; updates the attributed ``source``'s debug budget."""
-    result = AD.trigger_report(
+    result = aggregatable_debug.trigger_report(
         trigger.get("aggregatable_debug_reporting"),
         types,
         destination_site=reg.context_site,
