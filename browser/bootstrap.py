@@ -30,6 +30,7 @@ def worker_url(profile_token: str = "") -> str:
     (and in room mode the attendee's profile token).
 
     The shim registers the same URL, so a page never replaces the worker this page installed.
+    Every value is percent-encoded, so the bootstrap page writes it into its script unescaped.
     """
     from config.hosts import party
 

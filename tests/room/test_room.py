@@ -267,6 +267,23 @@ def test_party_pages_pass_the_token_to_the_shim_and_the_ad_slot(client, room):
     assert "profile=" not in plain and "data-profile" not in plain
 
 
+def test_the_first_visit_installs_a_service_worker_that_names_the_profile(client, room):
+    from urllib.parse import quote
+
+    token = _join(client)["token"]
+    bootstrap = client.get(
+        "/",
+        HTTP_HOST=NEWS_HOST,
+        HTTP_SEC_FETCH_MODE="navigate",
+        HTTP_SEC_FETCH_DEST="document",
+        HTTP_COOKIE=f"{tokens.COOKIE}={token}",
+    ).content.decode()
+    assert (
+        f'/attributionlab-sw.js?browser=http%3A%2F%2Fbrowser.localhost%3A8000&profile={quote(token, safe="")}"'
+        in (bootstrap)
+    )
+
+
 def test_guide_without_joining_shows_the_join_page(client, room):
     home = client.get("/", HTTP_HOST=GUIDE)
     assert home.status_code == 200 and b"Join the room" in home.content
