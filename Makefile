@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install install-dev migrate demo-data bench clean real-chrome native
+.PHONY: demo room test lint format install install-dev migrate demo-data bench clean real-chrome native
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo-data: migrate
 ## Start every party, a Celery worker and Celery beat; Ctrl-C stops them all.
 demo: demo-data
 	$(PY) manage.py rundemo
+
+## Serve a workshop room: gunicorn, Celery workers and beat on PostgreSQL and Redis; Ctrl-C stops them all.
+## DATABASE_URL and CELERY_BROKER_URL, else the local PostgreSQL and Redis (see "Serving a room" in the README).
+room: install
+	$(PY) manage.py runroom
 
 ## Lint and run the whole test suite.
 test: install

@@ -38,7 +38,7 @@ from django.db import close_old_connections, connection, transaction
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
 from . import clock, models, profiles
-from .network import register
+from .network import navigate, register
 from .registration import NAVIGATION_MECHANISMS, Context, RegistrationError, check_context
 
 log = logging.getLogger("browser.navigation")
@@ -56,6 +56,8 @@ class Navigation:
     context_origin: str
     frame_origin: str
     token: str = ""  # the shim's name for this navigation, to ask how its registrations went
+    # An empty attributionsrc: the navigation request itself registers (``srcs`` is the href).
+    in_navigation: bool = False
 
     @classmethod
     def from_query(cls, query: Mapping[str, str], srcs: list[str]) -> Navigation:
@@ -69,10 +71,12 @@ class Navigation:
         mechanism = query.get("mechanism") or ""
         if mechanism not in NAVIGATION_MECHANISMS:
             raise RegistrationError(f"mechanism is one of {', '.join(NAVIGATION_MECHANISMS)}")
+        listed = tuple(s for s in srcs if s)[:MAX_SOURCES]
         return cls(
             mechanism=mechanism,
             href=parsed.href,
-            srcs=tuple(s for s in srcs if s)[:MAX_SOURCES] or (parsed.href,),
+            srcs=listed or (parsed.href,),
+            in_navigation=not listed,
             context_origin=query.get("context_origin") or "",
             frame_origin=query.get("frame_origin") or "",
             token=(query.get("token") or "")[:64],
@@ -87,7 +91,7 @@ def navigate_url(browser_origin: str, nav: Navigation) -> str:
         ("context_origin", nav.context_origin),
         ("frame_origin", nav.frame_origin),
         ("token", nav.token),
-    ] + [("src", s) for s in nav.srcs]
+    ] + [("src", s) for s in (() if nav.in_navigation else nav.srcs)]
     return f"{browser_origin}/navigate?{urlencode(query)}"
 
 
@@ -185,6 +189,38 @@ def register_activated(
     return register(ctx, url, transport=transport, registration=row)
 
 
+def navigate_through(
+    registration_id: int,
+    *,
+    referrer: str = "",
+    user_agent: str = "",
+    transport: httpx.BaseTransport | None = None,
+) -> str:
+    """The navigation request itself registers (an empty attributionsrc): where the tab goes next.
+
+    Chrome sent ``Attribution-Reporting-Eligible: navigation-source`` on the navigation request
+    and on each of its redirects, so the ad tech saw its URL once. A page cannot add a header to
+    a navigation, so the simulated browser makes the navigation's request chain itself, hop by
+    hop with that header, and the tab is sent to where the chain ends. That last URL (the landing
+    page) is then requested once more, by the browser, without the header; the ad tech's hops
+    that redirect are requested only once. If the chain fails, the tab goes to the link's URL.
+    """
+    row = models.Registration.objects.get(pk=registration_id)
+    transport = transport or TRANSPORT
+    ctx = Context(row.mechanism, row.context_origin, row.frame_origin, profile=row.profile)
+    try:
+        result = navigate(
+            ctx, row.url, referrer=referrer, user_agent=user_agent, transport=transport, registration=row
+        )
+    except Exception:  # a bug must not leave the navigation pending (triggers would wait), nor strand the tab
+        log.exception("navigation registration %s failed", registration_id)
+        models.Registration.objects.filter(pk=registration_id).update(
+            pending=False, error="The simulated browser failed while registering; see its log."
+        )
+        return row.url
+    return result.url if result.ok else row.url
+
+
 def _destination_site(href: str) -> str:
     try:
         return site_of(href) if is_suitable_origin(origin_of(href)) else ""
@@ -235,6 +271,9 @@ def _in_thread(registration_ids: list[int]) -> None:
 
     threading.Thread(target=work, name="navigation-registrations", daemon=True).start()
 
+
+# The transport navigate_through uses (None: the network); tests put a stub network here.
+TRANSPORT: httpx.BaseTransport | None = None
 
 # How the registrations run: in a background thread, as Chrome runs them in parallel with the
 # navigation. Tests that need them done before they look replace it with ``run``.

@@ -13,10 +13,15 @@ way and may still register a trigger, as Chrome's compatibility waiver allowed.
 ``attributionsrc``; ``window.open``'s features) and :func:`navigate` a navigation's redirect
 chain with ``navigation-source`` on every hop. Failures (bad URL, unreachable host, too many
 redirects, an oversized body) come back as an error the page and internals show, never raised.
+
+A ``no-cors`` request's final response from another origin passes Chrome's opaque-response
+blocking first (:mod:`browser.orb`): a blocked one registers nothing, as in Chrome, where the
+Attribution API never sees it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -24,8 +29,8 @@ import httpx
 
 from config.loopback import LoopbackTransport
 
-from . import clock, cookies, cors, models, profiles
-from .http_client import describe_error, send_as_chrome
+from . import clock, cookies, cors, models, orb, profiles
+from .http_client import Exchange, describe_error, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
     NAVIGATION_MECHANISMS,
@@ -285,9 +290,18 @@ def _fetch(
                     explanation=failure,
                 )
             return fail(failure, recorded=registration is not None)
+        location = response.headers.get("location") if response.is_redirect else None
+        dropped = (
+            orb.blocked(response.status_code, response.headers.multi_items(), response.content)
+            if not location and orb.applies(req.mode, initiator, current)
+            else None
+        )
+        if dropped:
+            return _blocked_by_orb(
+                req, result, current, index, exchange, dropped, record, registration, eligible
+            )
         if eligible is not None or _carries_registration(response):
             _record_hop(record(), index, current, exchange, ctx, eligible)
-        location = response.headers.get("location") if response.is_redirect else None
         if not location:
             result.url, result.status, result.reason = (
                 current,
@@ -320,6 +334,50 @@ def _fetch(
     return fail(
         f"More than {MAX_REDIRECTS} redirects: Chrome gives up on such a chain, and so does this browser."
     )
+
+
+def _blocked_by_orb(
+    req: PageRequest,
+    result: PageResponse,
+    url: str,
+    index: int,
+    exchange: Exchange,
+    reason: str,
+    record: Callable[[], models.Registration],
+    registration: models.Registration | None,
+    eligible: str | None,
+) -> PageResponse:
+    """Chrome dropped the final response before anyone saw it: no registration from it.
+
+    An element (image, script) gets a network error; a fetch or a background request an empty
+    response without headers (Chrome's "empty response" for a blocked ``no-cors`` fetch).
+    """
+    explanation = (
+        f"Opaque-response blocking dropped this response: it answers a no-cors request from another origin, "
+        f"and {reason}. Chrome removes such a response, headers and all, before the Attribution API sees it, "
+        "so nothing was registered from it. Answer with an image, a script, a 204 or no body labelled HTML, "
+        "JSON or XML."
+    )
+    if eligible is not None or _carries_registration(exchange.response):
+        registration = record()
+        _save_hop(
+            registration,
+            index,
+            url,
+            exchange.request_headers,
+            exchange.response,
+            kind="none",
+            status="blockedByOrb",
+            explanation=explanation,
+        )
+    result.url, result.redirected = url, index > 0
+    if req.destination:
+        result.error = explanation
+    else:
+        result.status, result.reason = exchange.response.status_code, exchange.response.reason_phrase
+    if registration is not None:
+        result.registration = _finish(registration)
+    return result
 
 
 def register(

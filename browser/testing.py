@@ -83,7 +83,10 @@ def _answer(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("as") == "script":
         response = HttpResponse("", content_type="text/javascript")
     else:
+        # No Content-Type: Django's default (text/html, with its nosniff) is what Chrome's opaque-response
+        # blocking drops from a cross-origin no-cors request, registration headers and all (browser/orb.py).
         response = HttpResponse(status=204)
+        del response["Content-Type"]
     response["Cache-Control"] = "no-store"
     response["Access-Control-Allow-Origin"] = "*"
     # ?cookie=NAME sets NAME=1 with the attributes in ?attrs (default: SameSite=None; Secure).

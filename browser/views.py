@@ -93,6 +93,16 @@ def navigate(request: HttpRequest) -> HttpResponse:
         ids = navigation.start(nav, request.headers)
     except DatabaseError:
         ids = []  # the storage is busy: the person still gets where the link goes
+    if nav.in_navigation and ids:
+        # The navigation request itself registers: the simulated browser makes it (see navigate_through).
+        where = navigation.navigate_through(
+            ids[0],
+            referrer=request.headers.get("Referer", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        response = HttpResponseRedirect(where)
+        response["Cache-Control"] = "no-store"
+        return response
     navigation.launch(ids)
     response = HttpResponseRedirect(nav.href)
     response["Cache-Control"] = "no-store"

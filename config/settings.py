@@ -26,7 +26,12 @@ def env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "attribution-lab-demo-only-not-secret")
+# `make room` generates one and keeps it in ARA_VAR_DIR (sessions survive a restart).
+SECRET_KEY = (
+    os.environ.get("ARA_SECRET_KEY")
+    or os.environ.get("DJANGO_SECRET_KEY")
+    or "attribution-lab-demo-only-not-secret"
+)
 # Off by default: error pages are the demo's own either way (config/errors.py), and with DEBUG
 # off nothing can fall back to Django's debug pages, which list settings and URL patterns.
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -54,6 +59,10 @@ ARA_ROOM_MAX_SOURCES = int(os.environ.get("ARA_ROOM_MAX_SOURCES", "200"))
 ARA_ROOM_REGISTRATIONS_PER_MINUTE = int(os.environ.get("ARA_ROOM_REGISTRATIONS_PER_MINUTE", "120"))
 # Host routing answers unknown hosts with its own 400 page, so Django's check is open.
 ALLOWED_HOSTS = ["*"]
+# Behind a TLS proxy (Caddy, nginx) that says so in X-Forwarded-Proto: cookies only over https.
+if ARA_SCHEME == "https":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "config.apps.LabConfig",
@@ -92,6 +101,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# `make room` collects the static files into STATIC_ROOT and serves them with WhiteNoise
+# (compressed, cached, no view per file); the demo serves them from the source folders, so an
+# edited file is served as it is now.
+ARA_STATIC_COLLECTED = env_bool("ARA_STATIC_COLLECTED", False)
+if ARA_STATIC_COLLECTED:
+    # After host routing: an unknown host gets its 400 page, not a file.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 # Ads are served by the ad tech in cross-site iframes; frames are allowed per view.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
@@ -126,7 +142,9 @@ ASGI_APPLICATION = "config.asgi.application"
 # Database: SQLite in WAL mode by default, DATABASE_URL (e.g. PostgreSQL) when set.
 _sqlite_path = Path(os.environ.get("ARA_SQLITE_PATH", VAR_DIR / "attribution-lab.sqlite3"))
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -150,6 +168,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+if ARA_STATIC_COLLECTED:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
 
 # CORS: the shim on the publisher and advertiser pages calls the simulated browser's API;
 # ad pages on the ad tech host do too. The ad tech's registration endpoints answer the same
@@ -196,6 +219,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Rooms or test runs that share one Redis database keep apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ARA_CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

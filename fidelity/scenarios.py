@@ -26,7 +26,7 @@ class Answer:
     trigger: dict[str, Any] | str | None = None
     info: str | None = None  # Attribution-Reporting-Info
     redirect: str | None = None  # "adtech:<step>", "measure:<step>" or "page:<name>"
-    body: str = ""  # "html": a text/html body instead of what the request's destination wants
+    body: str = ""  # one of fidelity.views.BODIES (e.g. "html") instead of what the destination wants
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,92 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"view": Answer(source=source("24"), body="html"), **CONV},
         (OPEN_NEWS, OPEN_SHOP),
         ("<img attributionsrc>", "URL list", "opaque-response blocking"),
+    ),
+    Scenario(
+        "orb-blocked",
+        "Background registrations answered with what opaque-response blocking drops: HTML and JSON "
+        "(sniffed), text/plain with nosniff, a PDF; only the 204 answer registers.",
+        {
+            "news": '<img alt="ad" attributionsrc="$R/html $R/json $R/text $R/pdf $R/ok" src="$GIF">',
+            "shop": PIXEL_TRIGGER,
+        },
+        {
+            "html": Answer(source=source("25", priority="5"), body="html-sniffed"),
+            "json": Answer(source=source("26", priority="4"), body="json"),
+            "text": Answer(source=source("27", priority="3"), body="text-nosniff"),
+            "pdf": Answer(source=source("28", priority="2"), body="pdf"),
+            "ok": Answer(source=source("29", priority="1")),
+            **CONV,
+        },
+        (OPEN_NEWS, OPEN_SHOP),
+        ("<img attributionsrc>", "URL list", "opaque-response blocking"),
+    ),
+    Scenario(
+        "orb-allowed",
+        "Background registrations whose answers opaque-response blocking lets through: text/html that is "
+        "no HTML, a GIF labelled text/html, a JSON array, text/plain, text/css with nosniff, no Content-Type.",
+        {
+            "news": '<img alt="ad" attributionsrc="$R/prose $R/gif $R/array $R/text $R/css $R/none" src="$GIF">',
+            "shop": PIXEL_TRIGGER,
+        },
+        {
+            "prose": Answer(source=source("30", priority="6"), body="html-prose"),
+            "gif": Answer(source=source("31", priority="5"), body="gif-as-html"),
+            "array": Answer(source=source("32", priority="4"), body="json-array"),
+            "text": Answer(source=source("33", priority="3"), body="text"),
+            "css": Answer(source=source("34", priority="2"), body="css-nosniff"),
+            "none": Answer(source=source("35", priority="1"), body="no-type"),
+            **CONV,
+        },
+        (OPEN_NEWS, OPEN_SHOP),
+        ("<img attributionsrc>", "URL list", "opaque-response blocking"),
+    ),
+    Scenario(
+        "orb-element-and-redirect",
+        "An <img attributionsrc src> whose own answer is HTML, and a redirect whose first hop registers "
+        "while the last hop's HTML answer is blocked.",
+        {
+            "news": '<img alt="ad" attributionsrc src="$R/view">'
+            '<img alt="ad" attributionsrc="$R/hop" src="$GIF">',
+            "shop": PIXEL_TRIGGER,
+        },
+        {
+            "view": Answer(source=source("36", priority="3"), body="html"),
+            "hop": Answer(source=source("37", priority="1"), redirect="measure:last"),
+            "last": Answer(source=source("38", priority="2"), body="html"),
+            **CONV,
+        },
+        (OPEN_NEWS, OPEN_SHOP),
+        ("<img attributionsrc>", "redirect", "opaque-response blocking"),
+    ),
+    Scenario(
+        "orb-exempt",
+        "HTML answers opaque-response blocking does not touch: a CORS-mode fetch(), and a background "
+        "registration from an ad iframe on the reporting origin itself (same-origin).",
+        {
+            "news": '<script>fetch("$R/fetch", {attributionReporting: '
+            "{eventSourceEligible: true, triggerEligible: false}});</script>"
+            '<iframe title="ad" src="$AD" width="320" height="90"></iframe>',
+            "ad": '<img alt="ad" attributionsrc="$R/frame" src="$GIF"><button id="seen" type="button">Ad</button>',
+            "shop": PIXEL_TRIGGER,
+        },
+        {
+            "fetch": Answer(source=source("39", priority="2"), body="html"),
+            "frame": Answer(source=source("40", priority="1"), body="html"),
+            **CONV,
+        },
+        # The click waits for the ad frame's own page (on the simulated browser's first visit to the
+        # ad tech's origin the frame loads the service-worker bootstrap first, after the top page's load).
+        (OPEN_NEWS, Step("click", "#seen", frame="iframe"), OPEN_SHOP),
+        ("fetch", "ad iframe", "opaque-response blocking"),
+    ),
+    Scenario(
+        "img-revisit",
+        "The same page with <img attributionsrc src> opened twice: each visit's image request registers.",
+        {"news": VIEW_PIXEL, "shop": PIXEL_TRIGGER},
+        {"view": Answer(source=source("41")), **CONV},
+        (OPEN_NEWS, OPEN_NEWS, OPEN_SHOP),
+        ("<img attributionsrc>", "revisit"),
     ),
     Scenario(
         "script-empty",

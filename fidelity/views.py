@@ -87,15 +87,41 @@ def empty_script(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"", content_type="text/javascript")
 
 
+# Answer bodies a scenario can ask for instead of what the request's destination wants, as
+# (Content-Type or None, body, nosniff): what opaque-response blocking decides on. Django's security
+# middleware sends X-Content-Type-Options: nosniff on every answer, so an answer without nosniff
+# sends the header empty (not "nosniff": the browser sniffs).
+BODIES: dict[str, tuple[str | None, bytes, bool]] = {
+    "html": ("text/html; charset=utf-8", b"<!doctype html><p>registered</p>", True),
+    "html-sniffed": ("text/html; charset=utf-8", b"\n  <!-- an ad -->\n<p>registered</p>", False),
+    "html-prose": ("text/html; charset=utf-8", b"registered", False),
+    "gif-as-html": ("text/html", GIF, False),
+    "json": ("application/json", b'{"registered": true}', False),
+    "json-array": ("application/json", b"[1]", False),
+    "text": ("text/plain; charset=utf-8", b"registered", False),
+    "text-nosniff": ("text/plain; charset=utf-8", b"registered", True),
+    "pdf": ("application/pdf", b"%PDF-1.4\n", False),
+    "css-nosniff": ("text/css", b"<!doctype html><p>registered</p>", True),
+    "no-type": (None, b"<!doctype html><p>registered</p>", True),
+}
+
+
 def _body(request: HttpRequest, kind: str = "") -> HttpResponse:
     """A GIF for images, an empty script for scripts, else 204 with no Content-Type.
 
-    The 204 must not say ``text/html`` (Django's default): Chrome's opaque-response blocking
-    drops a cross-origin no-cors HTML response, registration headers and all, before the API
-    sees it; the ``html-answer`` scenario shows that on purpose (``kind="html"``).
+    The 204 must not say ``text/html`` (Django's default), or Chrome's opaque-response blocking
+    might drop a cross-origin no-cors answer, registration headers and all, before the API sees
+    it; the ``orb-*`` scenarios do that on purpose (``kind``, one of :data:`BODIES`).
     """
-    if kind == "html":
-        return HttpResponse(b"<!doctype html><p>registered</p>", content_type="text/html; charset=utf-8")
+    if kind:
+        content_type, body, nosniff = BODIES[kind]
+        response = HttpResponse(body)
+        if content_type:
+            response["Content-Type"] = content_type
+        else:
+            del response["Content-Type"]
+        response["X-Content-Type-Options"] = "nosniff" if nosniff else ""
+        return response
     dest = request.headers.get("Sec-Fetch-Dest", "")
     if dest == "image":
         return HttpResponse(GIF, content_type="image/gif")

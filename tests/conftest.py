@@ -175,7 +175,9 @@ def redis_url():
 class WorkerProcess:
     """A real ``celery worker`` process for tests of the queue itself (not eager mode)."""
 
-    def __init__(self, broker_url: str, env: dict | None = None, queues: str | None = None):
+    def __init__(
+        self, broker_url: str, env: dict | None = None, queues: str | None = None, name: str = "test-worker"
+    ):
         import subprocess
         import sys
         from pathlib import Path
@@ -194,7 +196,7 @@ class WorkerProcess:
             "--without-gossip",
             "--without-mingle",
             "-n",
-            "test-worker@%h",
+            f"{name}@%h",
         ]
         if queues:
             cmd += ["-Q", queues]

@@ -170,10 +170,13 @@
   // a trigger registered by the same page are then processed in that order.
   var queue = Promise.resolve();
 
+  // A background request (an attributionsrc URL) goes out at once with keepalive, as Chrome's
+  // do: it outlives the page, so a navigation right after the page loaded does not cancel it.
   function register(mechanism, url, opts) {
     var run = function () { return send(mechanism, url, opts); };
-    var result = queue.then(run, run);
-    queue = result.catch(function () {});
+    var result = opts && opts.keepalive ? run() : queue.then(run, run);
+    var done = result.catch(function () {});
+    queue = Promise.all([queue, done]);
     return result;
   }
 
@@ -514,7 +517,10 @@
       if (!urls.length) urls = [resolve(src)];
     }
     urls.forEach(function (u) {
-      register(tag, u, { eventSourceEligible: true, triggerEligible: true, fallback: el.__attributionLabFallback && u === resolve(src) });
+      register(tag, u, {
+        eventSourceEligible: true, triggerEligible: true, keepalive: true,
+        fallback: el.__attributionLabFallback && u === resolve(src)
+      });
     });
   }
 

@@ -86,6 +86,10 @@ class Foreign:
                         content, ctype = GIF, "image/gif"
                     elif kind == "script":
                         content, ctype = b"window.scriptRan = (window.scriptRan || 0) + 1;", "text/javascript"
+                    elif self.headers.get("Sec-Fetch-Mode") == "no-cors":
+                        # A background attributionsrc request: JSON would be dropped by Chrome's
+                        # opaque-response blocking, registration headers and all.
+                        status, content, ctype = (status if status == 302 else 204), b"", ""
                     else:
                         content, ctype = (
                             json.dumps({"ok": True, "method": self.command}).encode(),
@@ -96,7 +100,8 @@ class Foreign:
                 else:
                     status = 404
                 self.send_response(status)
-                self.send_header("Content-Type", ctype)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(content)))
                 self.send_header("Cache-Control", "no-store")
                 for k, v in extra.items():

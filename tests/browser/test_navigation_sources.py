@@ -65,6 +65,36 @@ def test_an_activated_navigation_registers_and_redirects(
     assert answer["registrations"][0]["hops"][0]["kind"] == "source"
 
 
+def test_an_empty_attributionsrc_makes_the_navigation_itself_eligible_once(client, network, monkeypatch):
+    """Chrome's one navigation request carries the header: the ad tech sees its URL once, the tab lands."""
+    monkeypatch.setattr(navigation, "TRANSPORT", network.transport)
+    click = source_response(SHOP, source_event_id="8")
+    click.status_code, click.headers["Location"] = 302, f"{SHOP}/products/tent-2p"
+    network.add(f"{ADTECH}/click", click)
+    network.add(f"{SHOP}/products/tent-2p", source_response(SHOP, source_event_id="9"))
+    nav = navigation.Navigation("anchor", f"{ADTECH}/click", (f"{ADTECH}/click",), NEWS, NEWS, "t-2", True)
+    response = client.get(navigation.navigate_url("", nav), HTTP_HOST=BROWSER_HOST, **ACTIVATED)
+    assert response.status_code == 302 and response["Location"] == f"{SHOP}/products/tent-2p"
+    assert [str(r.url) for r in network.requests] == [f"{ADTECH}/click", f"{SHOP}/products/tent-2p"]
+    assert all(r.headers["Attribution-Reporting-Eligible"] == "navigation-source" for r in network.requests)
+    assert network.requests[0].headers["Referer"] == NEWS + "/"
+    row = models.Registration.objects.get()
+    assert (row.pending, row.url, [h.kind for h in row.hops.all()]) == (
+        False,
+        f"{ADTECH}/click",
+        ["source", "source"],
+    )
+    assert list(models.Source.objects.values_list("source_type", flat=True)) == ["navigation"] * 2
+
+
+def test_a_navigation_that_cannot_be_made_lands_on_the_links_url(client, network, monkeypatch):
+    monkeypatch.setattr(navigation, "TRANSPORT", network.transport)  # no route: unreachable
+    nav = navigation.Navigation("anchor", f"{ADTECH}/gone", (f"{ADTECH}/gone",), NEWS, NEWS, "t-3", True)
+    response = client.get(navigation.navigate_url("", nav), HTTP_HOST=BROWSER_HOST, **ACTIVATED)
+    assert response.status_code == 302 and response["Location"] == f"{ADTECH}/gone"
+    assert models.Registration.objects.get().error
+
+
 @pytest.mark.parametrize(
     ("headers", "words"),
     [

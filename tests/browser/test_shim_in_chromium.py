@@ -88,7 +88,11 @@ def test_each_mechanism_registers_and_a_conversion_is_reported(site, page):
     # A click on the ad: a navigation source, then the navigation to the shop's conversion page.
     page.goto(f"{news}/ads")
     # The page's own view registration (the parser-blocking script) first: the click's source is then
-    # the latest. (The worker now controls this page, so its img pixel is the worker's to route.)
+    # the latest. The img pixel does not register on this visit, and that is this test page's doing, not a
+    # cache: its registration URL is on the simulated browser's own host, which the worker (now in
+    # control) never routes, while the first visit's shim fallback did register it. Chrome 149 requests
+    # a revisited page's <img attributionsrc> again, and so does the simulated browser for an ad tech on
+    # a host of its own (the img-revisit fidelity scenario).
     page.wait_for_selector('#events li[data-mechanism="script"]', timeout=15000)
     page.click("#anchor")
     page.wait_for_url(landing)

@@ -101,6 +101,15 @@ def test_an_empty_answer_has_no_content_type_unless_the_scenario_wants_html(clie
     assert image["Content-Type"] == "image/gif"
     html = client.get("/test/fidelity/r/html-answer/view", HTTP_HOST="adtech.localhost:8000")
     assert html["Content-Type"].startswith("text/html") and "Attribution-Reporting-Register-Source" in html
+    assert html["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_answer_that_lets_the_browser_sniff_says_so(client, pages_on):
+    """Django's security middleware adds nosniff everywhere: the sniffed answers send the header empty."""
+    sniffed = client.get("/test/fidelity/r/orb-blocked/html", HTTP_HOST="adtech.localhost:8000")
+    assert sniffed["X-Content-Type-Options"] == "" and sniffed.content.lstrip().startswith(b"<!--")
+    untyped = client.get("/test/fidelity/r/orb-allowed/none", HTTP_HOST="adtech.localhost:8000")
+    assert not untyped.has_header("Content-Type") and untyped["X-Content-Type-Options"] == "nosniff"
 
 
 def test_a_redirect_goes_to_the_measurement_partner(client, pages_on):

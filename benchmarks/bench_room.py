@@ -1,0 +1,552 @@
+"""A workshop room under load: N attendees walk the seven steps at once against ``make room``.
+
+Each attendee is an HTTP client with cookies of its own that makes the requests a browser and
+the page's shim make during the workshop: the pages (guide, news home with its two ad frames,
+the shop's product, cart, checkout and order pages, attribution internals, the ad tech's
+dashboard and summaries), the guide's polling, the registrations the shim and the service
+worker hand to the simulated browser (``POST /api/registrations``, ``POST /network``, the
+click through ``/navigate``), "send all pending reports", and "Create summary report". Then
+the benchmark waits for every event-level and aggregatable report the simulated browser made
+to be processed at the ad tech.
+
+In room mode each attendee first joins (``POST /room/api/join`` on the guide host:
+``{"profile", "token", "cookies": {host: cookie}}``) and every request to the browser host
+carries ``profile=<token>``; a server without room mode (404) is walked with its one default
+profile, and the output says so.
+
+Printed per N: latency percentiles (p50, p95, p99) of page and registration requests, 5xx
+answers, reports lost (sent by the browser but not processed at the ad tech; must be 0), reports
+the browser still holds unsent after a last "send all", and the ratio of p95 at the largest N to p95
+at N=1.
+
+    .venv/bin/python -m benchmarks.bench_room [--attendees 1 50] [--url http://localhost:8616]
+        [--think 1.0] [--port 8617] [--web-workers 5] [--database-url postgres://...]
+
+Without ``--url`` it starts ``manage.py runroom`` on this machine (PostgreSQL from
+``--database-url``/``DATABASE_URL``, else the local one with a database of its own; Redis from
+``CELERY_BROKER_URL``, else the local one, on a queue of its own) and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/attribution_lab_bench"
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SENT_KINDS = {"event-level": "event-level", "aggregatable": "aggregatable"}  # browser kind -> ad tech type
+
+
+@dataclass
+class Lab:
+    """Where the room is: the address to connect to and the host names of the parties."""
+
+    connect: str  # scheme://address:port the client connects to
+    scheme: str
+    domain: str
+    port: int
+
+    def host(self, sub: str) -> str:
+        name = f"{sub}.{self.domain}" if sub else self.domain
+        default = 443 if self.scheme == "https" else 80
+        return name if self.port == default else f"{name}:{self.port}"
+
+    def origin(self, sub: str) -> str:
+        return f"{self.scheme}://{self.host(sub)}"
+
+    @classmethod
+    def from_url(cls, url: str) -> Lab:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = "127.0.0.1" if parts.hostname in ("localhost", "127.0.0.1") else parts.hostname
+        domain = "localhost" if parts.hostname == "127.0.0.1" else parts.hostname
+        return cls(f"{parts.scheme}://{address}:{port}", parts.scheme, domain, port)
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"page": [], "registration": [], "action": []}
+    )
+    by_request: dict[str, list[float]] = field(default_factory=dict)
+    server_errors: int = 0
+    unexpected: list[str] = field(default_factory=list)
+
+
+class Attendee:
+    """One person's browser: cookies per host, the profile token, every request timed."""
+
+    def __init__(self, lab: Lab, http: httpx.AsyncClient, tally: Tally, think: float) -> None:
+        self.lab, self.http, self.tally, self.think = lab, http, tally, think
+        self.cookies: dict[str, dict[str, str]] = {}
+        self.token = ""
+
+    async def request(
+        self,
+        kind: str,
+        method: str,
+        sub: str,
+        path: str,
+        *,
+        expect: tuple[int, ...] = (200,),
+        headers: dict[str, str] | None = None,
+        **kw,
+    ) -> httpx.Response:
+        host = self.lab.host(sub)
+        if sub == "browser" and self.token:
+            path += ("&" if "?" in path else "?") + urlencode({"profile": self.token})
+        jar = self.cookies.setdefault(host, {})
+        sent = {"Host": host, "User-Agent": UA, **(headers or {})}
+        if jar:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        started = time.perf_counter()
+        response = await self.http.request(method, self.lab.connect + path, headers=sent, **kw)
+        elapsed = time.perf_counter() - started
+        self.tally.latencies[kind].append(elapsed)
+        name = f"{method} {host.split('.')[0] if sub else 'guide'} {path.split('?')[0]}"
+        self.tally.by_request.setdefault(name, []).append(elapsed)
+        for cookie in response.cookies.jar:
+            jar[cookie.name] = cookie.value
+        if response.status_code >= 500:
+            self.tally.server_errors += 1
+        if response.status_code not in expect:
+            self.tally.unexpected.append(f"{method} {sub or 'guide'}{path[:80]} -> {response.status_code}")
+        return response
+
+    async def pause(self) -> None:
+        if self.think:
+            await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
+
+    async def page(self, sub: str, path: str, *, dest: str = "document", **headers: str) -> httpx.Response:
+        """A navigation to a party page; a first visit gets the service worker's bootstrap first."""
+        nav = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest, **headers}
+        response = await self.request("page", "GET", sub, path, headers=nav)
+        if b"attributionlab-sw.js" in response.content and b"/shim.js" not in response.content:
+            await self.request("page", "GET", sub, "/attributionlab-sw.js")
+            self.cookies[self.lab.host(sub)]["attributionlab-sw"] = "1"
+            response = await self.request("page", "GET", sub, path, headers=nav)
+        if b"/shim.js" in response.content:
+            await self.request("page", "GET", "browser", "/shim.js")
+        return response
+
+    async def poll_guide(self) -> None:
+        await self.request("page", "GET", "", "/steps.json")
+
+    async def register(self, url: str, page_origin: str, frame_origin: str, referrer: str) -> None:
+        """What the shim posts for an ``attributionsrc`` it hands over (the ad frames' view sources)."""
+        payload = {
+            "mechanism": "img",
+            "url": url,
+            "context_origin": page_origin,
+            "frame_origin": frame_origin,
+            "referrer": referrer,
+            "user_agent": UA,
+            "event_source_eligible": True,
+            "trigger_eligible": True,
+        }
+        headers = {"Content-Type": "text/plain", "Origin": frame_origin}
+        await self.request(
+            "registration",
+            "POST",
+            "browser",
+            "/api/registrations",
+            content=json.dumps(payload),
+            headers=headers,
+            expect=(201,),
+        )
+
+    async def network(self, url: str, mechanism: str, destination: str, mode: str, page: str) -> None:
+        """What the service worker (or the shim, for fetch) posts: the page's own request, made once."""
+        origin = self.lab.origin(page)
+        envelope = {
+            "url": url,
+            "method": "GET",
+            "headers": [],
+            "mechanism": mechanism,
+            "destination": destination,
+            "mode": mode,
+            "credentials": "include" if mode == "no-cors" else "same-origin",
+            "context_origin": origin,
+            "frame_origin": origin,
+            "referrer": "",
+            "user_agent": UA,
+            "event_source_eligible": mechanism != "fetch",
+            "trigger_eligible": True,
+        }
+        query = urlencode({"rid": uuid.uuid4().hex[:16], "r": json.dumps(envelope)})
+        headers = {"Content-Type": "text/plain", "Origin": origin}
+        await self.request(
+            "registration", "POST", "browser", f"/network?{query}", headers=headers, expect=(200, 204)
+        )
+
+
+def _csrf(response: httpx.Response) -> str:
+    found = CSRF_FIELD.search(response.text)
+    return found.group(1) if found else ""
+
+
+async def walk(attendee: Attendee, room: bool) -> None:
+    """The seven steps, as one attendee clicks through them."""
+    a, lab = attendee, attendee.lab
+    news, shop, ad, browser = (lab.origin(s) for s in ("news", "shop", "adtech", "browser"))
+    if room:
+        joined = await a.request("action", "POST", "", "/room/api/join")
+        data = joined.json()
+        a.token = data["token"]
+        for host, cookie in (data.get("cookies") or {}).items():
+            name, _, value = cookie.partition("=")
+            a.cookies.setdefault(host, {})[name] = value
+    await a.page("", "/")
+    await a.poll_guide()
+    await a.pause()
+    # (1) See an ad: the news home and its two ad frames, each registering a view source.
+    await a.page("news", "/")
+    for slot, creative, campaign in (
+        ("front-leaderboard", "tent-leaderboard", "trail-tents"),
+        ("front-sidebar", "boots-square", "winter-boots"),
+    ):
+        frame = f"/ads/serve?slot={slot}&creative={creative}"
+        await a.page("adtech", frame, dest="iframe")
+        source = f"{ad}/register/source?campaign={campaign}&creative={creative}&type=view"
+        await a.register(source, news, ad, ad + frame)
+    await a.poll_guide()
+    await a.pause()
+    # (2) Click the tent ad: the navigation passes through the simulated browser, then the product page.
+    click = {
+        "mechanism": "anchor",
+        "token": str(uuid.uuid4()),
+        "href": f"{shop}/products/tent-2p",
+        "context_origin": news,
+        "frame_origin": ad,
+        "src": f"{ad}/register/source?campaign=trail-tents&creative=tent-leaderboard&type=click",
+    }
+    activated = {
+        "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document",
+        "Sec-Fetch-Site": "cross-site",
+        "Sec-Fetch-User": "?1",
+        "Referer": f"{ad}/ads/serve?slot=front-leaderboard&creative=tent-leaderboard",
+    }
+    await a.request(
+        "registration", "GET", "browser", f"/navigate?{urlencode(click)}", expect=(302,), headers=activated
+    )
+    product = await a.page("shop", "/products/tent-2p")
+    trigger = f"{ad}/register/trigger?event=product-view&category=tents&product=tent-2p"
+    await a.network(trigger, "img", "image", "no-cors", "shop")
+    await a.poll_guide()
+    await a.pause()
+    # (3) Add to cart (a fetch trigger), check out, the thank-you page's purchase trigger.
+    form = {"csrfmiddlewaretoken": _csrf(product), "sku": "tent-2p", "quantity": "1"}
+    await a.request(
+        "action",
+        "POST",
+        "shop",
+        "/cart/add",
+        data=form,
+        expect=(200, 302),
+        headers={"Origin": shop, "Referer": f"{shop}/products/tent-2p"},
+    )
+    trigger = f"{ad}/register/trigger?event=add-to-cart&value=24900&category=tents&product=tent-2p"
+    await a.network(trigger, "fetch", "", "cors", "shop")
+    await a.page("shop", "/cart/")
+    checkout = await a.page("shop", "/checkout/")
+    order = {"csrfmiddlewaretoken": _csrf(checkout), "name": "Ada Walker", "email": "ada@example.com"}
+    placed = await a.request(
+        "action",
+        "POST",
+        "shop",
+        "/checkout/",
+        data=order,
+        expect=(302,),
+        headers={"Origin": shop, "Referer": f"{shop}/checkout/"},
+    )
+    order_path = urlsplit(placed.headers.get("Location", "/orders/TH-00000000/")).path
+    await a.page("shop", order_path)
+    order_id = order_path.rstrip("/").rsplit("/", 1)[-1]
+    trigger = f"{ad}/register/trigger?event=purchase&value=24900&currency=USD&order={order_id}&category=tents&product=tent-2p"
+    await a.network(trigger, "script", "script", "no-cors", "shop")
+    await a.poll_guide()
+    await a.pause()
+    # (4) Attribution internals; (5) send the pending reports now.
+    await a.page("browser", "/")
+    await a.request("page", "GET", "browser", "/api/internals")
+    token = a.cookies.get(lab.host("browser"), {}).get("csrftoken", "")
+    headers = {
+        "Content-Type": "application/json",
+        "X-CSRFToken": token,
+        "Origin": browser,
+        "Referer": browser + "/",
+    }
+    await a.request("action", "POST", "browser", "/api/actions/send-all", content="{}", headers=headers)
+    await a.request("page", "GET", "browser", "/api/internals")
+    await a.poll_guide()
+    await a.pause()
+    # (6) The ad tech's dashboard; (7) a summary report.
+    await a.page("adtech", "/")
+    await a.request("page", "GET", "adtech", "/api/dashboard")
+    await a.pause()
+    summaries = await a.page("adtech", "/summaries/")
+    form = {"csrfmiddlewaretoken": _csrf(summaries), "epsilon": "10"}
+    await a.request(
+        "action",
+        "POST",
+        "adtech",
+        "/summaries/create",
+        data=form,
+        expect=(302, 303),
+        headers={"Origin": ad, "Referer": f"{ad}/summaries/"},
+    )
+    await a.page("adtech", "/summaries/")
+    await a.poll_guide()
+
+
+async def _browser_reports(http: httpx.AsyncClient, lab: Lab, token: str) -> list[dict]:
+    query = urlencode({"limit": 500, **({"profile": token} if token else {})})
+    response = await http.get(f"{lab.connect}/api/reports?{query}", headers={"Host": lab.host("browser")})
+    return [r for r in response.json() if r["kind"] in SENT_KINDS]
+
+
+async def _adtech_reports(http: httpx.AsyncClient, lab: Lab) -> dict[str, str]:
+    """report_id -> status at the ad tech, for the kinds compared (the API lists the newest 500 of a type)."""
+    out: dict[str, str] = {}
+    for kind in SENT_KINDS.values():
+        response = await http.get(
+            f"{lab.connect}/api/reports/?type={kind}", headers={"Host": lab.host("adtech")}
+        )
+        for row in response.json():
+            if row["duplicate_of"] is None:
+                out[f"{kind}:{row['report_id']}"] = row["status"]
+    return out
+
+
+async def _send_all(lab: Lab, token: str) -> None:
+    """Presses "Send all pending reports" for one profile, outside the measurements."""
+    async with httpx.AsyncClient(timeout=120) as http:
+        someone = Attendee(lab, http, Tally(), 0)
+        someone.token = token
+        await someone.request("page", "GET", "browser", "/")
+        csrf = someone.cookies.get(lab.host("browser"), {}).get("csrftoken", "")
+        origin = lab.origin("browser")
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf,
+            "Origin": origin,
+            "Referer": origin + "/",
+        }
+        await someone.request(
+            "action", "POST", "browser", "/api/actions/send-all", content="{}", headers=headers
+        )
+
+
+async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dict:
+    tally = Tally()
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as probe:
+        join = await probe.post(f"{lab.connect}/room/api/join", headers={"Host": lab.host("")})
+        room = join.status_code != 404
+        before = {r["report_id"] for r in await _browser_reports(probe, lab, "")}
+        clients = [
+            httpx.AsyncClient(timeout=60, limits=limits, follow_redirects=False) for _ in range(attendees)
+        ]
+        people = [Attendee(lab, c, tally, think) for c in clients]
+        started = time.perf_counter()
+        try:
+            results = await asyncio.gather(*(walk(p, room) for p in people), return_exceptions=True)
+        finally:
+            for c in clients:
+                await c.aclose()
+        walked = time.perf_counter() - started
+        failures = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+        # What a walk left pending (a walk that failed before "send all") is sent now, untimed.
+        tokens = [p.token for p in people] if room else [""]
+        for token in tokens:
+            await _send_all(lab, token)
+        # Every event-level and aggregatable report the browser sent must be processed at the ad tech.
+        deadline = time.monotonic() + settle
+        while True:
+            made: dict[str, str] = {}
+            for token in tokens:
+                for r in await _browser_reports(probe, lab, token):
+                    if r["report_id"] not in before:
+                        made[f"{SENT_KINDS[r['kind']]}:{r['report_id']}"] = r["status"]
+            held = await _adtech_reports(probe, lab)
+            unsent = [k for k, state in made.items() if state != "sent"]
+            lost = [k for k, state in made.items() if state == "sent" and held.get(k) in (None, "pending")]
+            if not (lost or unsent) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(1)
+    return {
+        "attendees": attendees,
+        "room_mode": room,
+        "seconds": round(walked, 1),
+        "requests": sum(len(v) for v in tally.latencies.values()),
+        "page": _percentiles(tally.latencies["page"]),
+        "registration": _percentiles(tally.latencies["registration"]),
+        "action": _percentiles(tally.latencies["action"]),
+        "slowest_p95": dict(
+            sorted(
+                ((name, _percentiles(v)["p95_ms"]) for name, v in tally.by_request.items()),
+                key=lambda item: -item[1],
+            )[:6]
+        ),
+        "server_errors": tally.server_errors,
+        "unexpected": len(tally.unexpected),
+        "unexpected_examples": sorted(set(tally.unexpected))[:5],
+        "walk_failures": failures[:5],
+        "reports_made": len(made),
+        "reports_unsent_at_browser": len(unsent),
+        "reports_lost": len(lost),
+    }
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0}
+    ordered = sorted(values)
+
+    def pct(p: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1)
+
+    return {"n": len(ordered), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_room(args: argparse.Namespace, var: Path) -> tuple[subprocess.Popen, Lab]:
+    """``manage.py runroom`` on a port of its own, with a database and a Celery queue of its own."""
+    port = args.port or _free_port()
+    env = {
+        **os.environ,
+        "ARA_PORT": str(port),
+        "ARA_VAR_DIR": str(var),
+        "ARA_BIND": "127.0.0.1",
+        "DATABASE_URL": args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE,
+        "ARA_CELERY_QUEUE": f"bench-room-{uuid.uuid4().hex[:8]}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "manage.py", "runroom"]
+    if args.web_workers:
+        command.append(f"--web-workers={args.web_workers}")
+    log = open(var / "room.log", "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        command, env=env, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
+    lab = Lab.from_url(f"http://localhost:{port}")
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"make room exited with {proc.returncode}:\n{(var / 'room.log').read_text()[-2000:]}"
+            )
+        try:
+            if httpx.get(lab.connect + "/", headers={"Host": lab.host("")}, timeout=2).status_code == 200:
+                return proc, lab
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop_room(proc)
+    raise TimeoutError("the room did not answer within 180 s")
+
+
+def stop_room(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C: the supervisor stops every child
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attendees", type=int, nargs="+", default=[1, 50], help="room sizes, in order")
+    parser.add_argument(
+        "--url", default="", help="a running room (e.g. http://localhost:8616); else one is started"
+    )
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds between steps (0.5x to 1.5x at random)"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=60, help="seconds to wait for the reports to be processed"
+    )
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false", help="measure a cold server")
+    parser.add_argument("--port", type=int, default=0, help="port of the room this starts")
+    parser.add_argument("--web-workers", type=int, default=0, help="gunicorn workers of the room this starts")
+    parser.add_argument(
+        "--database-url", default="", help=f"PostgreSQL for the room this starts ({DEFAULT_DATABASE})"
+    )
+    args = parser.parse_args(argv)
+    proc = None
+    with tempfile.TemporaryDirectory(prefix="bench-room-") as tmp:
+        try:
+            if args.url:
+                lab = Lab.from_url(args.url)
+            else:
+                try:
+                    proc, lab = start_room(args, Path(tmp))
+                except RuntimeError as exc:
+                    print(f"the room could not start (it needs PostgreSQL and Redis):\n{exc}")
+                    return {}
+            if args.warm_up:
+                print("warm-up: one attendee walks once (not counted)", flush=True)
+                asyncio.run(run_room(lab, 1, 0, args.settle))
+            results = []
+            for n in args.attendees:
+                print(f"{n} attendee(s) walk the workshop ...", flush=True)
+                results.append(asyncio.run(run_room(lab, n, args.think, args.settle)))
+        finally:
+            if proc is not None:
+                stop_room(proc)
+    out: dict = {"url": lab.origin(""), "think_seconds": args.think, "runs": results}
+    small, large = results[0], results[-1]
+    if small["registration"]["p95_ms"] and small["page"]["p95_ms"]:
+        out["p95_ratio"] = {
+            kind: round(large[kind]["p95_ms"] / small[kind]["p95_ms"], 2) for kind in ("page", "registration")
+        }
+    print(json.dumps(out, indent=1))
+    if not results[0]["room_mode"]:
+        print(
+            "note: the server has no room mode (POST /room/api/join answered 404): every attendee used the one default profile"
+        )
+    for r in results:
+        print(
+            f"N={r['attendees']:>3}: {r['seconds']:6.1f} s, {r['requests']} requests | "
+            f"page p50/p95/p99 {r['page']['p50_ms']}/{r['page']['p95_ms']}/{r['page']['p99_ms']} ms | "
+            f"registration {r['registration']['p50_ms']}/{r['registration']['p95_ms']}/{r['registration']['p99_ms']} ms | "
+            f"5xx {r['server_errors']} | reports made {r['reports_made']}, lost {r['reports_lost']}, "
+            f"unsent {r['reports_unsent_at_browser']}"
+        )
+    if "p95_ratio" in out:
+        ratio = out["p95_ratio"]
+        print(
+            f"p95 N={large['attendees']} / N={small['attendees']}: pages {ratio['page']}x, "
+            f"registrations {ratio['registration']}x (goal: <= 3)"
+        )
+    return out
+
+
+if __name__ == "__main__":
+    main()
