@@ -188,6 +188,19 @@ def dashboard_summary() -> dict[str, Any]:
     }
 
 
+def received_by_kind(report_ids: list[str]) -> dict[str, int]:
+    """How many of ``report_ids`` arrived, by kind (distinct reports, copies not counted again).
+
+    The ad tech knows reports only by their ``report_id``, as from Chrome: whoever sent them can
+    ask which of its own arrived.
+    """
+    counts: dict[str, int] = {}
+    rows = ReceivedReport.objects.filter(report_id__in=report_ids).exclude(status=ReceivedReport.DUPLICATE)
+    for kind, n in rows.values_list("kind").annotate(n=Count("id")).order_by():
+        counts[kind] = counts.get(kind, 0) + n
+    return counts
+
+
 def report_as_json(report: ReceivedReport) -> dict[str, Any]:
     return {
         "id": report.pk,

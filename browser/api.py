@@ -289,7 +289,7 @@ def run_action(action: str, data: dict) -> dict | None:
         sent = sum(1 for r in results.values() if r == "sent")
         return {"results": results, "explanation": f"{sent} of {len(results)} pending reports sent."}
     elif action == "clear":
-        services.clear_all_data()
+        services.clear_data()
         return {
             "explanation": "All sources, registrations and reports are gone; the clock is back to real time."
         }

@@ -25,14 +25,19 @@ _CHROME = re.compile(r"Chrome/(\d+)\.")
 LAST_CHROME_WITH_ARA = 151
 
 
-def worker_url() -> str:
-    """The service worker's URL on a page origin; its query tells the worker the browser's origin.
+def worker_url(profile_token: str = "") -> str:
+    """The service worker's URL on a page origin; its query tells the worker the browser's origin
+    (and in room mode the attendee's profile token).
 
     The shim registers the same URL, so a page never replaces the worker this page installed.
+    Every value is percent-encoded, so the bootstrap page writes it into its script unescaped.
     """
     from config.hosts import party
 
-    return "/attributionlab-sw.js?" + urlencode({"browser": party("browser").origin}, quote_via=quote)
+    query = {"browser": party("browser").origin}
+    if profile_token:
+        query["profile"] = profile_token
+    return "/attributionlab-sw.js?" + urlencode(query, quote_via=quote)
 
 
 def needs_bootstrap(request: HttpRequest) -> bool:
@@ -62,7 +67,11 @@ class ServiceWorkerBootstrapMiddleware:
             and not getattr(response, "streaming", False)
             and b"/shim.js" in response.content
         ):
-            context = {"cookie": COOKIE, "skip": SKIP_PARAM, "worker_url": worker_url()}
+            context = {
+                "cookie": COOKIE,
+                "skip": SKIP_PARAM,
+                "worker_url": worker_url(getattr(request, "room_token", "")),
+            }
             body = render_to_string("browser/sw_bootstrap.html", context)
             bootstrap = HttpResponse(body)
             bootstrap["Cache-Control"] = "no-store"

@@ -1,7 +1,8 @@
 """The virtual clock: real time plus a stored offset, so a workshop can skip days.
 
 Everything the simulated browser does (registrations, report times, delivery) reads
-:func:`now_ms`; only the offset is stored, so the clock keeps running between requests and
+:func:`now_ms`; each profile has a clock of its own (:mod:`browser.profiles`, one attendee
+skipping days moves no one else's); only the offset is stored, so the clock keeps running between requests and
 across restarts. Celery ETAs are real times, converted with :func:`to_real_ms`.
 """
 
@@ -10,12 +11,16 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from . import models
+from . import models, profiles
+
+
+def _row():
+    return models.BrowserState.objects.filter(profile=profiles.current())
 
 
 def state() -> models.BrowserState:
-    """The one state row (created on first use)."""
-    row, _ = models.BrowserState.objects.get_or_create(pk=1)
+    """The current profile's state row (created on first use)."""
+    row, _ = models.BrowserState.objects.get_or_create(profile=profiles.current())
     return row
 
 
@@ -24,7 +29,7 @@ def real_ms() -> int:
 
 
 def offset_ms() -> int:
-    value = models.BrowserState.objects.filter(pk=1).values_list("clock_offset_ms", flat=True).first()
+    value = _row().values_list("clock_offset_ms", flat=True).first()
     return value or 0
 
 
@@ -61,7 +66,7 @@ def reset() -> int:
 
 
 def debug_mode() -> bool:
-    return bool(models.BrowserState.objects.filter(pk=1).values_list("debug_mode", flat=True).first())
+    return bool(_row().values_list("debug_mode", flat=True).first())
 
 
 def set_debug_mode(enabled: bool) -> None:

@@ -31,24 +31,28 @@ from django.db import transaction
 from attribution_reporting.sites import InvalidURL, is_potentially_trustworthy, parse_url, site_of
 from attribution_reporting.time_units import DAY_S
 
-from . import clock, models
+from . import clock, models, profiles
 
-DEFAULT_PROFILE = "default"
+DEFAULT_PROFILE = profiles.DEFAULT
 MAX_COOKIE_BYTES = 4096
 MAX_AGE_CAP_S = 400 * DAY_S  # Chrome caps expiry at 400 days
 
 
-def profile(key: str = DEFAULT_PROFILE) -> models.Profile:
-    row, _ = models.Profile.objects.get_or_create(key=key)
+def profile(key: str | None = None) -> models.Profile:
+    row, _ = models.Profile.objects.get_or_create(key=key or profiles.current())
     return row
 
 
-def third_party_cookies_allowed(key: str = DEFAULT_PROFILE) -> bool:
-    value = models.Profile.objects.filter(key=key).values_list("third_party_cookies", flat=True).first()
+def third_party_cookies_allowed(key: str | None = None) -> bool:
+    value = (
+        models.Profile.objects.filter(key=key or profiles.current())
+        .values_list("third_party_cookies", flat=True)
+        .first()
+    )
     return True if value is None else value
 
 
-def set_third_party_cookies(allowed: bool, key: str = DEFAULT_PROFILE) -> None:
+def set_third_party_cookies(allowed: bool, key: str | None = None) -> None:
     row = profile(key)
     row.third_party_cookies = allowed
     row.save(update_fields=["third_party_cookies"])
@@ -61,7 +65,7 @@ def _same_site(url: str, top_level_site: str) -> bool:
         return False
 
 
-def debug_allowed(reporting_origin: str, top_level_site: str, key: str = DEFAULT_PROFILE) -> bool:
+def debug_allowed(reporting_origin: str, top_level_site: str, key: str | None = None) -> bool:
     """Cookie-based debugging: could ``reporting_origin`` use cookies on ``top_level_site``?
 
     Chrome 149: debug keys and verbose debug reports only where the browser would allow the
@@ -87,8 +91,8 @@ class SetCookieOutcome:
 class ProfileJar:
     """A profile's cookies, stored in the database; what :func:`http_client.send` takes."""
 
-    def __init__(self, key: str = DEFAULT_PROFILE) -> None:
-        self.key = key
+    def __init__(self, key: str | None = None) -> None:
+        self.key = key or profiles.current()
 
     def cookie_header(self, url: str, top_level_site: str) -> str | None:
         """The ``Cookie`` header for a request to ``url`` from a page on ``top_level_site``."""
@@ -269,10 +273,10 @@ def _default_path(path: str) -> str:
     return path[: path.rfind("/")]
 
 
-def cookies_json(key: str = DEFAULT_PROFILE) -> list[dict]:
+def cookies_json(key: str | None = None) -> list[dict]:
     """The profile's unexpired cookies, for attribution internals."""
     now = clock.now_ms()
-    rows = models.Cookie.objects.filter(profile=key).order_by("domain", "path", "name")
+    rows = models.Cookie.objects.filter(profile=key or profiles.current()).order_by("domain", "path", "name")
     return [
         {
             "name": c.name,

@@ -29,7 +29,7 @@ from attribution_reporting.aggregatable_report import report_body
 from attribution_reporting.time_units import MINUTE_MS
 from config.loopback import LoopbackTransport
 
-from . import attribution, clock, coordinator, models
+from . import attribution, clock, coordinator, models, profiles
 from .http_client import describe_error, send
 
 log = logging.getLogger("browser.delivery")
@@ -76,23 +76,41 @@ def schedule(reports: Iterable[R.Report]) -> None:
 
 
 def due_report_ids(now_ms: int | None = None) -> list[str]:
-    """Pending reports whose time has come and that nobody is sending right now."""
+    """The current profile's pending reports whose time has come and that nobody is sending."""
     now = clock.now_ms() if now_ms is None else now_ms
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
-    qs = models.Report.objects.filter(free, status=R.PENDING, report_time_ms__lte=now).order_by(
-        "report_time_ms"
-    )
+    qs = models.Report.objects.filter(
+        free, profile=profiles.current(), status=R.PENDING, report_time_ms__lte=now
+    ).order_by("report_time_ms")
     return list(qs.values_list("report_id", flat=True))
 
 
+def _pending_profiles() -> list[str]:
+    return list(
+        models.Report.objects.filter(status=R.PENDING).order_by().values_list("profile", flat=True).distinct()
+    )
+
+
 def sweep() -> list[str]:
-    """Queues every due report and re-arms ETAs for those due soon (after a restart, say)."""
+    """Queues every due report of every profile (each on its own clock) and re-arms ETAs for
+    those due soon (after a restart, say)."""
+    due: list[str] = []
+    for profile in _pending_profiles():
+        with profiles.using(profile):
+            due += _sweep_profile()
+    return due
+
+
+def _sweep_profile() -> list[str]:
     now = clock.now_ms()
     due = due_report_ids(now)
     for report_id in due:
         enqueue(report_id)
     soon = models.Report.objects.filter(
-        status=R.PENDING, report_time_ms__gt=now, report_time_ms__lte=now + ETA_HORIZON_MS
+        profile=profiles.current(),
+        status=R.PENDING,
+        report_time_ms__gt=now,
+        report_time_ms__lte=now + ETA_HORIZON_MS,
     ).values_list("report_id", "report_time_ms")
     for report_id, report_time in soon:
         enqueue(report_id, clock.to_real_ms(report_time))
@@ -125,7 +143,19 @@ def _body(report: R.Report, transport: httpx.BaseTransport | None) -> tuple[obje
 
 
 def send_report(report_id: str, *, force: bool = False, transport: httpx.BaseTransport | None = None) -> str:
-    """Sends one report if it is due (or ``force``); returns what happened, in words."""
+    """Sends one report if it is due on its profile's clock (or ``force``); returns what happened.
+
+    The report carries its profile (whose clock and storage apply), never in what is sent: the
+    reporting origin sees exactly Chrome's body.
+    """
+    profile = models.Report.objects.filter(report_id=report_id).values_list("profile", flat=True).first()
+    if profile is None:
+        return "skipped: the report was deleted"
+    with profiles.using(profile):
+        return _send_report(report_id, force=force, transport=transport)
+
+
+def _send_report(report_id: str, *, force: bool, transport: httpx.BaseTransport | None) -> str:
     if not _claim(report_id, force=force):
         return "skipped: not pending, not due yet, or being sent by another worker"
     eng = attribution.engine()
@@ -195,5 +225,6 @@ def _failed(eng, report: R.Report, reason: str, *, status: int | None, sent_body
 
 
 def send_due(now_ms: int | None = None, *, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
-    """Sends every due report in this process (tests, and the clock when no worker runs)."""
+    """Sends the current profile's due reports in this process (tests, and the clock when no
+    worker runs)."""
     return {rid: send_report(rid, transport=transport) for rid in due_report_ids(now_ms)}

@@ -13,8 +13,9 @@ from django.db import models
 
 
 class BrowserState(models.Model):
-    """One row: the virtual clock's offset from real time and the debug-mode switch."""
+    """One row per profile: the virtual clock's offset from real time and the debug-mode switch."""
 
+    profile = models.CharField(max_length=64, unique=True, default="default")
     clock_offset_ms = models.BigIntegerField(default=0)
     debug_mode = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,6 +28,7 @@ class EngineRecord(models.Model):
     """An engine record: its JSON document, read back in insertion order."""
 
     data = models.TextField()
+    profile = models.CharField(max_length=64, default="default", db_index=True)
 
     class Meta:
         abstract = True
@@ -117,7 +119,7 @@ class Registration(models.Model):
     navigation_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
     destination_site = models.CharField(max_length=255, blank=True, default="", db_index=True)
     pending = models.BooleanField(default=False, db_index=True)
-    profile = models.CharField(max_length=64, default="default")
+    profile = models.CharField(max_length=64, default="default", db_index=True)
     summary = models.TextField(blank=True, default="")
     error = models.TextField(blank=True, default="")
 
@@ -164,7 +166,7 @@ class CoordinatorKeys(models.Model):
 
 
 class Profile(models.Model):
-    """A simulated-browser profile: its settings (today one profile, ``default``)."""
+    """A simulated-browser profile: its settings (``default``, or one per attendee in room mode)."""
 
     key = models.CharField(max_length=64, unique=True)
     third_party_cookies = models.BooleanField(

@@ -37,7 +37,7 @@ from django.db import close_old_connections, connection, transaction
 
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
-from . import clock, cookies, models
+from . import clock, models, profiles
 from .network import navigate, register
 from .registration import NAVIGATION_MECHANISMS, Context, RegistrationError, check_context
 
@@ -123,14 +123,13 @@ def activation_problem(headers: Mapping[str, str], nav: Navigation) -> str | Non
     return None
 
 
-def start(
-    nav: Navigation, headers: Mapping[str, str], *, profile: str = cookies.DEFAULT_PROFILE
-) -> list[int]:
+def start(nav: Navigation, headers: Mapping[str, str], *, profile: str | None = None) -> list[int]:
     """Records the navigation's registrations; returns the ids to run (none when refused).
 
     Refused navigations are recorded too (with the reason and no request made), so attribution
     internals shows why a click registered nothing. The navigation itself goes on either way.
     """
+    profile = profile or profiles.current()
     problem = activation_problem(headers, nav)
     frame_origin = nav.frame_origin or nav.context_origin
     try:
@@ -233,7 +232,11 @@ def outcome(token: str) -> dict:
     """How a navigation's registrations went, for the page that started it (the shim polls)."""
     from .registration import outcome_json
 
-    rows = list(models.Registration.objects.filter(navigation_token=token).prefetch_related("hops"))
+    rows = list(
+        models.Registration.objects.filter(
+            navigation_token=token, profile=profiles.current()
+        ).prefetch_related("hops")
+    )
     return {
         "token": token,
         "pending": any(r.pending for r in rows),
@@ -249,7 +252,8 @@ def run(registration_ids: list[int], *, transport: httpx.BaseTransport | None = 
             continue
         ctx = Context(row.mechanism, row.context_origin, row.frame_origin, profile=row.profile)
         try:
-            register(ctx, row.url, registration=row, transport=transport)
+            with profiles.using(row.profile):
+                register(ctx, row.url, registration=row, transport=transport)
         except Exception:  # a bug must not leave the navigation pending (triggers would wait)
             log.exception("navigation registration %s failed", pk)
             models.Registration.objects.filter(pk=pk).update(

@@ -29,7 +29,7 @@ import httpx
 
 from config.loopback import LoopbackTransport
 
-from . import clock, cookies, cors, models, orb
+from . import clock, cookies, cors, models, orb, profiles
 from .http_client import Exchange, describe_error, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
@@ -168,8 +168,19 @@ def fetch(
     """Makes the page's request chain once, registering on every hop; never raises for the network.
 
     A navigation source's chain only runs with ``registration``: the row :mod:`browser.navigation`
-    created for a user-activated navigation it saw (a page cannot ask for one).
+    created for a user-activated navigation it saw (a page cannot ask for one). Everything it
+    stores belongs to the request context's profile.
     """
+    with profiles.using(req.context.profile):
+        return _fetch(req, transport=transport, registration=registration)
+
+
+def _fetch(
+    req: PageRequest,
+    *,
+    transport: httpx.BaseTransport | None,
+    registration: models.Registration | None,
+) -> PageResponse:
     ctx = req.context
     check_context(ctx)
     if ctx.mechanism in NAVIGATION_MECHANISMS and registration is None:

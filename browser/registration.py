@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import httpx
@@ -19,7 +19,7 @@ from django.db import transaction
 
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
-from . import attribution, clock, cookies, delivery, models, navigation_wait
+from . import attribution, clock, cookies, delivery, models, navigation_wait, profiles
 from .http_client import Exchange
 from .statuses import hop_category
 
@@ -82,7 +82,7 @@ class Context:
     frame_origin: str = ""  # the origin of the frame holding the element (an ad iframe)
     event_source_eligible: bool = False  # fetch / XHR only
     trigger_eligible: bool = False  # fetch / XHR only
-    profile: str = cookies.DEFAULT_PROFILE  # whose cookie jar and settings
+    profile: str = field(default_factory=profiles.current)  # whose storage, cookie jar and settings
 
     def top_level_site(self) -> str:
         return site_of(self.context_origin)

@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from attribution_reporting import reports as R
 
-from . import attribution, clock, cookies, coordinator, models
+from . import attribution, clock, cookies, coordinator, models, profiles
 from .statuses import NavigationState, ReportStatus, SourceStatus, hop_category
 from .storage import DatabaseStorage
 
@@ -32,6 +32,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _mine(model: type) -> Any:
+    """The current profile's rows of ``model``: a profile sees only its own state."""
+    return model.objects.filter(profile=profiles.current())
+
+
+def _my_hops() -> Any:
+    return models.RegistrationHop.objects.filter(registration__profile=profiles.current())
+
+
 def _iso(ms: int | None) -> str | None:
     dt = clock.as_datetime(ms)
     return dt.isoformat().replace("+00:00", "Z") if dt else None
@@ -45,29 +54,49 @@ def next_report_time() -> int | None:
 def summary() -> dict[str, Any]:
     """Counts for the guide's checks: sources by type, registrations, reports by kind and status."""
     now = clock.now_ms()
-    sources = dict(models.Source.objects.values_list("source_type").annotate(n=Count("id")))
-    active = models.Source.objects.filter(active=True, expiry_time_ms__gt=now).count()
-    hops = Counter(models.RegistrationHop.objects.values_list("kind", flat=True))
+    sources = dict(_mine(models.Source).values_list("source_type").annotate(n=Count("id")))
+    active = _mine(models.Source).filter(active=True, expiry_time_ms__gt=now).count()
+    hops = Counter(_my_hops().values_list("kind", flat=True))
     reports: dict[str, dict[str, int]] = {}
-    for kind, status, n in models.Report.objects.values_list("kind", "status").annotate(n=Count("id")):
+    for kind, status, n in _mine(models.Report).values_list("kind", "status").annotate(n=Count("id")):
         reports.setdefault(kind, {})[status] = n
     return {
         "sources": {"navigation": sources.get("navigation", 0), "event": sources.get("event", 0)},
         "active_sources": active,
         "source_registrations": hops.get("source", 0),
         "trigger_registrations": hops.get("trigger", 0),
-        "registrations": models.Registration.objects.count(),
+        "registrations": _mine(models.Registration).count(),
         "reports": reports,
         "reports_total": sum(sum(v.values()) for v in reports.values()),
-        "reports_pending": models.Report.objects.filter(status=R.PENDING).count(),
-        "reports_sent": models.Report.objects.filter(status=R.SENT).count(),
-        "reports_failed": models.Report.objects.filter(status=R.FAILED).count(),
+        "reports_pending": _mine(models.Report).filter(status=R.PENDING).count(),
+        "reports_sent": _mine(models.Report).filter(status=R.SENT).count(),
+        "reports_failed": _mine(models.Report).filter(status=R.FAILED).count(),
     }
+
+
+def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
+    """How much one profile holds and did lately: room mode's per-attendee limits read this."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(seconds=within_s)
+    return {
+        "sources": models.Source.objects.filter(profile=profile).count(),
+        "registrations_last_minute": models.Registration.objects.filter(
+            profile=profile, created_at__gte=since
+        ).count(),
+    }
+
+
+def sent_report_ids() -> list[str]:
+    """The current profile's reports that were delivered: what the reporting origin got from it."""
+    return list(_mine(models.Report).filter(status=R.SENT).values_list("report_id", flat=True))
 
 
 def state() -> dict[str, Any]:
     """The API state block of the internals page."""
-    row = models.BrowserState.objects.filter(pk=1).first()
+    row = _mine(models.BrowserState).first()
     now = clock.now_ms()
     next_time = next_report_time()
     offset = row.clock_offset_ms if row else 0
@@ -115,7 +144,7 @@ def source_json(row: models.Source, now: int) -> dict[str, Any]:
 
 def sources(*, include_inactive: bool = True, limit: int = 500) -> list[dict[str, Any]]:
     now = clock.now_ms()
-    qs = models.Source.objects.order_by("-id")
+    qs = _mine(models.Source).order_by("-id")
     if not include_inactive:
         qs = qs.filter(active=True, expiry_time_ms__gt=now)
     return [source_json(row, now) for row in qs[:limit]]
@@ -150,7 +179,7 @@ def hop_json(hop: models.RegistrationHop) -> dict[str, Any]:
 
 def registration_hops(*, kind: str | None = None, limit: int = 300) -> list[dict[str, Any]]:
     """Registration hops, newest first; ``kind`` "source", "trigger", "none" or "error"."""
-    qs = models.RegistrationHop.objects.select_related("registration").order_by("-registration_id", "index")
+    qs = _my_hops().select_related("registration").order_by("-registration_id", "index")
     if kind == "source":
         qs = qs.filter(kind__in=("source", "os-source"))
     elif kind == "trigger":
@@ -163,13 +192,13 @@ def registration_hops(*, kind: str | None = None, limit: int = 300) -> list[dict
 def registrations(*, limit: int = 100) -> list[dict[str, Any]]:
     from .registration import outcome_json
 
-    qs = models.Registration.objects.prefetch_related("hops").order_by("-id")[:limit]
+    qs = _mine(models.Registration).prefetch_related("hops").order_by("-id")[:limit]
     return [jsonable(outcome_json(r)) for r in qs]
 
 
 def navigations(*, limit: int = 50) -> list[dict[str, Any]]:
     """Navigation-source registrations, newest first: registered, still running, or refused."""
-    qs = models.Registration.objects.filter(mechanism__in=("anchor", "window-open")).order_by("-id")[:limit]
+    qs = _mine(models.Registration).filter(mechanism__in=("anchor", "window-open")).order_by("-id")[:limit]
     return [
         jsonable(
             {
@@ -244,7 +273,7 @@ def report_json(row: models.Report) -> dict[str, Any]:
 
 def reports(*, kind: str | None = None, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
     """Reports, newest first; ``kind`` may be "debug" for every debug kind."""
-    qs = models.Report.objects.order_by("-id")
+    qs = _mine(models.Report).order_by("-id")
     if kind == "debug":
         qs = qs.exclude(kind__in=(R.EVENT_LEVEL, R.AGGREGATABLE))
     elif kind:
@@ -255,7 +284,7 @@ def reports(*, kind: str | None = None, status: str | None = None, limit: int = 
 
 
 def report(report_id: str) -> dict[str, Any] | None:
-    row = models.Report.objects.filter(report_id=report_id).first()
+    row = _mine(models.Report).filter(report_id=report_id).first()
     return report_json(row) if row else None
 
 

@@ -10,13 +10,14 @@ import json
 from dataclasses import dataclass
 
 import httpx
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
 from attribution_reporting import reports as R
 from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
-from . import attribution, clock, cookies, delivery, models, selectors, storage, testing
+from . import attribution, clock, cookies, delivery, models, profiles, selectors, storage, testing
 from .network import PageRequest, PageResponse, fetch, register
 from .registration import (
     NAVIGATION_MECHANISMS,
@@ -37,6 +38,8 @@ __all__ = [
     "RegistrationError",
     "advance_clock",
     "clear_all_data",
+    "clear_data",
+    "clear_profile_data",
     "outcome_json",
     "register",
     "reset_clock",
@@ -140,7 +143,8 @@ _OUTCOME_GENERATION = "browser:outcome-generation"
 
 def _outcome_key(rid: str) -> str:
     generation = cache.get_or_set(_OUTCOME_GENERATION, 0, timeout=None)
-    return f"browser:outcome:{generation}:{rid[:64]}"
+    # Kept per profile too: one attendee cannot read another's by its request id.
+    return f"browser:outcome:{generation}:{profiles.current()}:{rid[:64]}"
 
 
 def forget_page_outcomes() -> None:
@@ -184,11 +188,36 @@ def clear_all_data() -> dict[str, int]:
     return {"reports": reports, "registrations": registrations, "clock_offset_ms": 0}
 
 
+def clear_profile_data(profile: str) -> dict[str, int]:
+    """Forgets one profile's sources, reports, registrations, cookies, settings and clock.
+
+    Room mode's reset: one attendee starts over, everyone else's browser stays as it is.
+    """
+    with transaction.atomic():
+        reports = models.Report.objects.filter(profile=profile).count()
+        registrations = models.Registration.objects.filter(profile=profile)
+        count = registrations.count()
+        storage.clear(profile)
+        cookies.clear(profile)
+        models.Profile.objects.filter(key=profile).delete()
+        models.RegistrationHop.objects.filter(registration__profile=profile).delete()
+        registrations.delete()
+        models.BrowserState.objects.filter(profile=profile).delete()
+    return {"reports": reports, "registrations": count, "clock_offset_ms": 0}
+
+
+def clear_data() -> dict[str, int]:
+    """The caller's reset: the whole browser for one person, only the current profile in room mode."""
+    if settings.ARA_ROOM:
+        return clear_profile_data(profiles.current())
+    return clear_all_data()
+
+
 def _due_now() -> list[str]:
     return list(
-        models.Report.objects.filter(status=R.PENDING, report_time_ms__lte=clock.now_ms()).values_list(
-            "report_id", flat=True
-        )
+        models.Report.objects.filter(
+            profile=profiles.current(), status=R.PENDING, report_time_ms__lte=clock.now_ms()
+        ).values_list("report_id", flat=True)
     )
 
 
@@ -227,13 +256,15 @@ def set_third_party_cookies(allowed: bool) -> None:
 
 
 def send_now(report_id: str, *, transport: httpx.BaseTransport | None = None) -> str:
-    """Sends one pending report right away, whatever its scheduled time (internals' "send now")."""
+    """Sends one pending report of the current profile right away, whatever its scheduled time."""
+    if not models.Report.objects.filter(report_id=report_id, profile=profiles.current()).exists():
+        return "skipped: no such report in this profile"
     return delivery.send_report(report_id, force=True, transport=transport)
 
 
 def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
     ids = (
-        models.Report.objects.filter(status=R.PENDING)
+        models.Report.objects.filter(profile=profiles.current(), status=R.PENDING)
         .order_by("report_time_ms")
         .values_list("report_id", flat=True)
     )

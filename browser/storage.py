@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from attribution_reporting.reports import PENDING
 from attribution_reporting.reports import Report as ReportData
 from attribution_reporting.storage import DebugBudgetRecord, RateLimitRecord, StoredSource
 
-from . import models
+from . import models, profiles
 
 
 def dumps(value: object) -> str:
@@ -82,19 +82,37 @@ def _document(cls: type, qs: QuerySet) -> object | None:
     return cls.from_json(loads(data)) if data is not None else None
 
 
-def _delete(model: type[Model], key: str, ids: Iterable[str]) -> None:
-    """Deletes the rows whose ``key`` column is one of ``ids`` (no query for none)."""
+def _delete(qs: QuerySet, key: str, ids: Iterable[str]) -> None:
+    """Deletes the rows of ``qs`` whose ``key`` column is one of ``ids`` (no query for none)."""
     ids = list(ids)
     if ids:
-        model.objects.filter(**{f"{key}__in": ids}).delete()
+        qs.filter(**{f"{key}__in": ids}).delete()
 
 
 class DatabaseStorage:
-    """:class:`attribution_reporting.storage.Storage` backed by the ``browser`` models."""
+    """:class:`attribution_reporting.storage.Storage` backed by the ``browser`` models.
+
+    One profile's records: every lookup is confined to ``profile`` (the current one by default),
+    so one attendee's sources never attribute another's triggers.
+    """
+
+    def __init__(self, profile: str | None = None) -> None:
+        self.profile = profile or profiles.current()
+
+    def _sources(self) -> QuerySet:
+        return models.Source.objects.filter(profile=self.profile)
+
+    def _reports(self) -> QuerySet:
+        return models.Report.objects.filter(profile=self.profile)
+
+    def _rate_limits(self) -> QuerySet:
+        return models.RateLimit.objects.filter(profile=self.profile)
 
     # Sources
     def add_source(self, source: StoredSource) -> None:
-        row = models.Source.objects.create(source_id=source.source_id, **_source_columns(source))
+        row = models.Source.objects.create(
+            source_id=source.source_id, profile=self.profile, **_source_columns(source)
+        )
         models.SourceDestination.objects.bulk_create(
             [
                 models.SourceDestination(source=row, site=site)
@@ -103,11 +121,11 @@ class DatabaseStorage:
         )
 
     def update_source(self, source: StoredSource) -> None:
-        updated = models.Source.objects.filter(source_id=source.source_id).update(**_source_columns(source))
+        updated = self._sources().filter(source_id=source.source_id).update(**_source_columns(source))
         if not updated:
             self.add_source(source)
             return
-        row_id = models.Source.objects.values_list("id", flat=True).get(source_id=source.source_id)
+        row_id = self._sources().values_list("id", flat=True).get(source_id=source.source_id)
         current = set(
             models.SourceDestination.objects.filter(source_id=row_id).values_list("site", flat=True)
         )
@@ -119,10 +137,10 @@ class DatabaseStorage:
             )
 
     def delete_sources(self, source_ids: Iterable[str]) -> None:
-        _delete(models.Source, "source_id", source_ids)
+        _delete(self._sources(), "source_id", source_ids)
 
     def get_source(self, source_id: str) -> StoredSource | None:
-        return _document(StoredSource, models.Source.objects.filter(source_id=source_id))
+        return _document(StoredSource, self._sources().filter(source_id=source_id))
 
     def find_sources(
         self,
@@ -135,7 +153,7 @@ class DatabaseStorage:
         active_only: bool = False,
     ) -> list[StoredSource]:
         qs = _where(
-            models.Source.objects.all(),
+            self._sources(),
             destinations__site=destination_site,
             reporting_origin=reporting_origin,
             source_site=source_site,
@@ -147,18 +165,20 @@ class DatabaseStorage:
 
     # Reports
     def add_report(self, report: ReportData) -> None:
-        models.Report.objects.create(report_id=report.report_id, **_report_columns(report))
+        models.Report.objects.create(
+            report_id=report.report_id, profile=self.profile, **_report_columns(report)
+        )
 
     def update_report(self, report: ReportData) -> None:
-        updated = models.Report.objects.filter(report_id=report.report_id).update(**_report_columns(report))
+        updated = self._reports().filter(report_id=report.report_id).update(**_report_columns(report))
         if not updated:
             self.add_report(report)
 
     def delete_reports(self, report_ids: Iterable[str]) -> None:
-        _delete(models.Report, "report_id", report_ids)
+        _delete(self._reports(), "report_id", report_ids)
 
     def get_report(self, report_id: str) -> ReportData | None:
-        return _document(ReportData, models.Report.objects.filter(report_id=report_id))
+        return _document(ReportData, self._reports().filter(report_id=report_id))
 
     def find_reports(
         self,
@@ -170,7 +190,7 @@ class DatabaseStorage:
         due_at: int | None = None,
     ) -> list[ReportData]:
         qs = _where(
-            models.Report.objects.all(),
+            self._reports(),
             source_id=source_id,
             kind=kind,
             destination_site=destination_site,
@@ -181,7 +201,8 @@ class DatabaseStorage:
 
     def next_report_time(self) -> int | None:
         row = (
-            models.Report.objects.filter(status=PENDING)
+            self._reports()
+            .filter(status=PENDING)
             .order_by("report_time_ms")
             .values_list("report_time_ms", flat=True)
             .first()
@@ -190,7 +211,10 @@ class DatabaseStorage:
 
     # Rate limits
     def add_rate_limits(self, records: Iterable[RateLimitRecord]) -> None:
-        rows = [models.RateLimit(record_id=r.record_id, **_rate_limit_columns(r)) for r in records]
+        rows = [
+            models.RateLimit(record_id=r.record_id, profile=self.profile, **_rate_limit_columns(r))
+            for r in records
+        ]
         if rows:
             models.RateLimit.objects.bulk_create(rows)
 
@@ -199,13 +223,15 @@ class DatabaseStorage:
         if not records:
             return
         existing = dict(
-            models.RateLimit.objects.filter(record_id__in=[r.record_id for r in records]).values_list(
-                "record_id", "id"
-            )
+            self._rate_limits()
+            .filter(record_id__in=[r.record_id for r in records])
+            .values_list("record_id", "id")
         )
         changed, new = [], []
         for record in records:
-            row = models.RateLimit(record_id=record.record_id, **_rate_limit_columns(record))
+            row = models.RateLimit(
+                record_id=record.record_id, profile=self.profile, **_rate_limit_columns(record)
+            )
             if record.record_id in existing:
                 row.id = existing[record.record_id]
                 changed.append(row)
@@ -218,7 +244,7 @@ class DatabaseStorage:
             models.RateLimit.objects.bulk_create(new)
 
     def delete_rate_limits(self, record_ids: Iterable[str]) -> None:
-        _delete(models.RateLimit, "record_id", record_ids)
+        _delete(self._rate_limits(), "record_id", record_ids)
 
     def find_rate_limits(
         self,
@@ -230,7 +256,7 @@ class DatabaseStorage:
         since_ms: int | None = None,
     ) -> list[RateLimitRecord]:
         qs = _where(
-            models.RateLimit.objects.all(),
+            self._rate_limits(),
             source_site=source_site,
             destination_site=destination_site,
             scope=scope,
@@ -243,20 +269,21 @@ class DatabaseStorage:
     def add_debug_budget(self, record: DebugBudgetRecord) -> None:
         models.DebugBudget.objects.create(
             record_id=record.record_id,
+            profile=self.profile,
             context_site=record.context_site,
             time_ms=record.time_ms,
             data=dumps(record.to_json()),
         )
 
     def find_debug_budgets(self, *, context_site: str, since_ms: int) -> list[DebugBudgetRecord]:
-        qs = models.DebugBudget.objects.filter(context_site=context_site, time_ms__gt=since_ms)
+        qs = models.DebugBudget.objects.filter(
+            profile=self.profile, context_site=context_site, time_ms__gt=since_ms
+        )
         return _documents(DebugBudgetRecord, qs.order_by("id"))
 
 
-def clear() -> None:
-    """Deletes every stored record (sources, reports, rate limits, budgets)."""
-    models.SourceDestination.objects.all().delete()
-    models.Source.objects.all().delete()
-    models.Report.objects.all().delete()
-    models.RateLimit.objects.all().delete()
-    models.DebugBudget.objects.all().delete()
+def clear(profile: str | None = None) -> None:
+    """Deletes the stored records (sources, reports, rate limits, budgets) of ``profile``, or of all."""
+    for model in (models.Source, models.Report, models.RateLimit, models.DebugBudget):
+        qs = model.objects.all() if profile is None else model.objects.filter(profile=profile)
+        qs.delete()

@@ -8,7 +8,10 @@ from .hosts import PARTIES, party, party_url
 
 
 def parties(request: HttpRequest) -> dict:
+    from room.selectors import token_for
+
     current = getattr(request, "party", None)
+    token = token_for(request)
     return {
         "parties": PARTIES,
         "current_party": current,
@@ -16,4 +19,6 @@ def parties(request: HttpRequest) -> dict:
         "shim_url": party_url("browser", "/shim.js"),
         # What templates/browser/_shim.html puts on the shim's script tag.
         "shim_config": {"browser_origin": party("browser").origin, "trusted_origins": party_origins()},
+        # Room mode: the attendee's token (this host's first-party cookie), for the shim's tag.
+        "room_token": token,
     }

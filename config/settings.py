@@ -48,6 +48,15 @@ ARA_DOMAIN = os.environ.get("ARA_DOMAIN", "localhost").lower()
 ARA_PORT = int(os.environ.get("ARA_PORT", "8000"))
 ARA_SCHEME = os.environ.get("ARA_SCHEME", "http")
 ARA_GUIDE_ALIASES = {"127.0.0.1", "testserver", "[::1]"}
+
+# Room mode: one server for a whole workshop, each attendee with a simulated browser (a
+# profile) of their own, joined at /room/join. Off: one person, the ``default`` profile.
+ARA_ROOM = env_bool("ARA_ROOM", False)
+# The instructor page's key; empty: generated once into ARA_VAR_DIR and printed at start-up.
+ARA_ROOM_INSTRUCTOR_KEY = os.environ.get("ARA_ROOM_INSTRUCTOR_KEY", "")
+# Per attendee, so one cannot slow the room: stored sources, and registrations in any minute.
+ARA_ROOM_MAX_SOURCES = int(os.environ.get("ARA_ROOM_MAX_SOURCES", "200"))
+ARA_ROOM_REGISTRATIONS_PER_MINUTE = int(os.environ.get("ARA_ROOM_REGISTRATIONS_PER_MINUTE", "120"))
 # Host routing answers unknown hosts with its own 400 page, so Django's check is open.
 ALLOWED_HOSTS = ["*"]
 # Behind a TLS proxy (Caddy, nginx) that says so in X-Forwarded-Proto: cookies only over https.
@@ -72,6 +81,7 @@ INSTALLED_APPS = [
     "browser",
     "aggregation",
     "fidelity",
+    "room",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +92,7 @@ MIDDLEWARE = [
     "config.errors.ErrorPagesMiddleware",
     "browser.bootstrap.ServiceWorkerBootstrapMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "room.middleware.ProfileMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -31,8 +31,11 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 def common_patterns() -> list:
     from browser.views import service_worker
+    from room.views import profile_hop
 
     return [
+        # Room mode: the attendee's profile token, stored as this host's first-party cookie.
+        path(".well-known/attributionlab/profile", profile_hop, name="room-profile-hop"),
         # The demo serves its own static files on every host (one process, no CDN).
         re_path(r"^static/(?P<path>.*)$", static_file),
         path("favicon.ico", favicon, name="favicon"),

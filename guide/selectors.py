@@ -49,6 +49,23 @@ def adtech_summary() -> PartyState:
     return call_party("adtech.selectors.dashboard_summary()", adtech_selectors.dashboard_summary)
 
 
+def adtech_summary_for_profile(state: PartyState) -> PartyState:
+    """The ad tech's summary ``state`` as one attendee's steps count it (room mode).
+
+    The ad tech is shared and never learns who sent a report, so the attendee's counts are
+    the reports their own simulated browser delivered that the ad tech received (by report id).
+    """
+    if not state.ok:
+        return state
+    mine = call_party(
+        "adtech.selectors.received_by_kind()",
+        lambda: adtech_selectors.received_by_kind(browser_selectors.sent_report_ids()),
+    )
+    if not mine.ok:
+        return mine
+    return PartyState(True, {**state.data, "reports_by_kind": mine.data, "by_browser": {}})
+
+
 def aggregation_summary() -> PartyState:
     return call_party("aggregation.selectors.summary()", aggregation_selectors.summary)
 

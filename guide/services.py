@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -83,29 +84,73 @@ def _reset_targets() -> tuple[tuple[str, Callable[[], Any]], ...]:
 
 
 def workshop_status(flags: dict) -> dict:
-    """The seven steps with live checks, and whether each party could be asked."""
+    """The seven steps with live checks, and whether each party could be asked.
+
+    In room mode the browser's checks read the current profile (the attendee's own browser) and
+    the ad tech's the reports that browser delivered; summary reports are the room's.
+    """
+    return _workshop(flags)[0]
+
+
+def attendees_status(profile_keys: list[str]) -> list[tuple[str, dict, dict]]:
+    """Each profile's steps and its browser's counts (the instructor's page lists them).
+
+    The shared parties are asked once for the whole room, each attendee's browser once.
+    """
+    from browser import profiles
+
+    shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
+    rows = []
+    for key in profile_keys:
+        with profiles.using(key):
+            status, browser = _workshop({}, shared, aggregation)
+        rows.append((key, status, browser.data))
+    return rows
+
+
+def _workshop(
+    flags: dict,
+    shared: selectors.PartyState | None = None,
+    aggregation: selectors.PartyState | None = None,
+) -> tuple[dict, selectors.PartyState]:
     browser = selectors.browser_summary()
-    adtech = selectors.adtech_summary()
-    aggregation = selectors.aggregation_summary()
+    shared = shared or selectors.adtech_summary()
+    adtech = selectors.adtech_summary_for_profile(shared) if settings.ARA_ROOM else shared
+    aggregation = aggregation or selectors.aggregation_summary()
     items = steps.evaluate(browser, adtech, aggregation, flags)
     return {
         "steps": items,
         "done": sum(1 for s in items if s["done"]),
         "total": len(items),
-        "senders": steps.senders(adtech),
+        "senders": steps.senders(shared),
         "parties": {
             "browser": browser.as_dict(),
             "adtech": adtech.as_dict(),
             "aggregation": aggregation.as_dict(),
         },
-    }
+    }, browser
 
 
 def mark_internals_visited(session) -> None:
     session[steps.INTERNALS_VISITED] = True
 
 
-def reset_all(session) -> dict[str, dict]:
+def reset_all(session, profile: str | None = None) -> dict[str, dict]:
+    """The guide's reset: every party for one person; in room mode only ``profile``'s browser.
+
+    In a room the ad tech, the aggregation service and the shop are shared, as real ones are:
+    one attendee starting over must not wipe what the others sent.
+    """
+    if settings.ARA_ROOM:
+        results = {"browser": {"cleared": True, "detail": browser_services.clear_profile_data(profile or "")}}
+    else:
+        results = clear_parties()
+    session.pop(steps.INTERNALS_VISITED, None)
+    results["guide"] = {"cleared": True, "detail": {"progress": "forgotten"}}
+    return results
+
+
+def clear_parties() -> dict[str, dict]:
     """Clears every party's data; a party whose clear fails is reported with the reason, the rest go on."""
     results: dict[str, dict] = {}
     for party, clear in _reset_targets():
@@ -117,6 +162,4 @@ def reset_all(session) -> dict[str, dict]:
             results[party] = {"cleared": False, "error": f"{party} could not be cleared: {exc}"}
             continue
         results[party] = {"cleared": True, "detail": detail if isinstance(detail, dict) else None}
-    session.pop(steps.INTERNALS_VISITED, None)
-    results["guide"] = {"cleared": True, "detail": {"progress": "forgotten"}}
     return results

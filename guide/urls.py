@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from config.urls_common import common_patterns, error_handlers
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("steps.json", views.steps, name="steps"),
     path("go/internals", views.go_internals, name="go-internals"),
     path("reset", views.reset, name="reset"),
+    path("room/", include("room.urls")),
     *common_patterns(),
 ]
 

@@ -93,13 +93,20 @@
     if (!origin && script && script.src) origin = new URL(script.src, location.href).origin;
     return {
       browserOrigin: origin || location.origin,
-      trustedOrigins: (data.trustedOrigins || "").split(/\s+/).filter(Boolean)
+      trustedOrigins: (data.trustedOrigins || "").split(/\s+/).filter(Boolean),
+      // Room mode: the attendee's profile token, from the page's server; every request to the
+      // simulated browser carries it.
+      profile: data.profile || ""
     };
   }
 
   var CONFIG = readConfig();
   var BROWSER = CONFIG.browserOrigin;
   var TRUSTED = CONFIG.trustedOrigins;
+  var PROFILE = CONFIG.profile;
+  function withProfile(url) {
+    return PROFILE ? url + (url.indexOf("?") < 0 ? "?" : "&") + "profile=" + encodeURIComponent(PROFILE) : url;
+  }
   var LOOPBACK_ORIGIN = /^https?:\/\/(localhost|([a-z0-9-]+\.)+localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
   function trusted(origin) { return TRUSTED.indexOf(origin) >= 0 || LOOPBACK_ORIGIN.test(origin); }
   var EVENT = "attributionlab:registration";
@@ -186,7 +193,7 @@
       trigger_eligible: !!opts.triggerEligible
     };
     // text/plain keeps this a simple CORS request (no preflight), so it also works with keepalive.
-    return origFetch(BROWSER + "/api/registrations", {
+    return origFetch(withProfile(BROWSER + "/api/registrations"), {
       method: "POST",
       mode: "cors",
       credentials: "omit",
@@ -212,7 +219,7 @@
 
   // ---- The page's own request, made once by the simulated browser's network service ----
   // The worker is configured by its URL: it cannot see this script tag.
-  var SW_URL = "/attributionlab-sw.js?browser=" + encodeURIComponent(BROWSER);
+  var SW_URL = withProfile("/attributionlab-sw.js?browser=" + encodeURIComponent(BROWSER));
   var sw = navigator.serviceWorker;
 
   // Whether the worker controls this page, fixed when the page loaded (the worker never claims a
@@ -231,7 +238,7 @@
   }
 
   function networkUrl(envelope, rid) {
-    return BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope));
+    return withProfile(BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope)));
   }
 
   function envelopeFor(mechanism, url, method, headers, mode, opts) {
@@ -248,7 +255,7 @@
   function publishOutcome(header, rid) {
     var outcome = decode64(header);
     if (outcome) { publish(outcome, false); return Promise.resolve(outcome); }
-    return origFetch(BROWSER + "/network/outcome/" + rid, { mode: "cors", credentials: "omit" })
+    return origFetch(withProfile(BROWSER + "/network/outcome/" + rid), { mode: "cors", credentials: "omit" })
       .then(function (r) { return r.json(); })
       .then(function (data) { if (data.outcome) publish(data.outcome, false); return data.outcome; },
         function () { return null; });
@@ -369,7 +376,7 @@
     var tries = 0;
     function poll() {
       if (++tries > 40) return;
-      origFetch(BROWSER + "/api/navigations/" + encodeURIComponent(token), { mode: "cors", credentials: "omit" })
+      origFetch(withProfile(BROWSER + "/api/navigations/" + encodeURIComponent(token)), { mode: "cors", credentials: "omit" })
         .then(function (r) { return r.json(); })
         .then(function (answer) {
           if (answer.pending || !answer.registrations || !answer.registrations.length) {
@@ -392,7 +399,7 @@
     q.set("context_origin", topOrigin());
     q.set("frame_origin", location.origin);
     srcs.forEach(function (u) { q.append("src", u); });
-    return BROWSER + "/navigate?" + q.toString();
+    return withProfile(BROWSER + "/navigate?" + q.toString());
   }
 
   // The decision waits until every page handler has run: a listener added to window while the

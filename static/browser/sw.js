@@ -25,6 +25,8 @@
 // Without a browser origin the worker routes nothing: every request goes to the network untouched
 // and the shim falls back to separate registration requests.
 var BROWSER = new URL(self.location.href).searchParams.get("browser") || "";
+// Room mode: the attendee's profile token, given in this worker's script URL by the shim.
+var PROFILE = new URL(self.location.href).searchParams.get("profile") || "";
 var LOOPBACK = /^(localhost|(.+\.)?localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 var ASK_TIMEOUT_MS = 8000;
 var NULL_BODY = { 101: 1, 204: 1, 205: 1, 304: 1 };
@@ -76,7 +78,8 @@ function route(request, client, info) {
   var rid = Math.random().toString(36).slice(2) + Date.now().toString(36);
   var body = request.method === "GET" || request.method === "HEAD" ? Promise.resolve(null) : request.arrayBuffer();
   return body.then(function (bytes) {
-    return fetch(BROWSER + "/network?rid=" + rid + "&r=" + encodeURIComponent(JSON.stringify(envelope)), {
+    return fetch(BROWSER + "/network?rid=" + rid + (PROFILE ? "&profile=" + encodeURIComponent(PROFILE) : "") +
+      "&r=" + encodeURIComponent(JSON.stringify(envelope)), {
       method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
       headers: { "Content-Type": "text/plain" }, body: bytes
     });

@@ -43,6 +43,9 @@ NOT_PAGES = {
     r"^network(/|$)": "the network service: the service worker and the shim POST the page's requests there",
     r"^attributionlab-sw\.js$": "the service worker's script: the shim registers it",
     r"^api/navigations/": "a navigation's registrations, by the token the shim gave it: the shim polls it",
+    r"^room/api/join$": "POST only: room mode's join for scripts",
+    r"^room/instructor/reset$": "POST only: the instructor's reset button",
+    r"^room/instructor/progress\.json$": "JSON the instructor page polls (404 with room mode off)",
 }
 
 

@@ -44,6 +44,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=settings.ARA_PORT)
 
+    def _room_banner(self) -> None:
+        """Room mode: where attendees join, and the instructor's page with its key."""
+        from config.hosts import party_url
+        from room.services import instructor_key
+
+        self.stdout.write(self.style.SUCCESS("Room mode is on."))
+        self.stdout.write(f"  Attendees join at  {party_url('guide', '/room/join')}")
+        self.stdout.write(
+            f"  Instructor page    {party_url('guide', '/room/instructor')}?key={instructor_key()}"
+        )
+
     def handle(self, *args, port: int, **options) -> None:
         bind = settings.ARA_BIND  # loopback unless ARA_BIND says otherwise
         if not _port_free(port, bind):
@@ -96,6 +107,8 @@ class Command(BaseCommand):
                 "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
             )
             self.stdout.write(f"Listening on {_addrport(bind, port)} ({reach}).")
+            if settings.ARA_ROOM:
+                self._room_banner()
             self.stdout.write("Press Ctrl-C to stop everything.\n")
             supervisor.run()
         finally:

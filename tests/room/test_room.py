@@ -1,0 +1,368 @@
+"""Room mode: signed profile tokens, per-profile isolation, the join chain, limits, the instructor."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from attribution_reporting import reports as R
+from browser import clock, models, profiles, selectors, services
+from browser.network import register
+from browser.registration import Context
+from browser.storage import DatabaseStorage
+from room import tokens
+from room.models import Attendee
+from tests.browser.conftest import source_response, trigger_response
+
+pytestmark = pytest.mark.django_db
+
+GUIDE = "localhost:8000"
+BROWSER = "browser.localhost:8000"
+NEWS_HOST = "news.localhost:8000"
+NEWS = "http://news.localhost:8000"
+SHOP = "http://shop.localhost:8000"
+ADTECH = "http://adtech.localhost:8000"
+HOUR = 3_600_000
+
+
+@pytest.fixture
+def room(settings):
+    settings.ARA_ROOM = True
+    settings.ARA_ROOM_INSTRUCTOR_KEY = "instructor-test-key"
+    return settings
+
+
+def _join(client) -> dict:
+    response = client.post("/room/api/join", HTTP_HOST=GUIDE)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+# --- Tokens ---------------------------------------------------------------------------------
+
+
+def test_token_round_trip_and_forgeries_are_refused():
+    profile = tokens.new_profile_id()
+    assert len(profile) == 12
+    token = tokens.sign(profile)
+    assert tokens.unsign(token) == profile
+    forged = [
+        profile,  # a bare id
+        token[:-1] + ("A" if token[-1] != "A" else "B"),  # altered signature
+        tokens.sign(profile).replace(profile, tokens.new_profile_id()),  # another id, same signature
+        "default:" + token.split(":", 1)[1],
+        "",
+    ]
+    for bad in forged:
+        with pytest.raises(tokens.BadToken):
+            tokens.unsign(bad)
+
+
+def test_a_token_signed_for_something_else_is_refused():
+    from django.core import signing
+
+    other = signing.Signer(salt="another.purpose").sign("abcdefghijkl")
+    with pytest.raises(tokens.BadToken):
+        tokens.unsign(other)
+
+
+# --- Isolation of the browser's state -----------------------------------------------------------
+
+
+def _stub() -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/register/source":
+            return source_response(SHOP, debug_key="1")
+        return trigger_response()
+
+    return httpx.MockTransport(answer)
+
+
+def test_sources_reports_and_clocks_are_per_profile():
+    with profiles.using("alice"):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        clock.advance(5 * HOUR)
+    with profiles.using("bob"):
+        # Bob's trigger finds no source: Alice's is not in his browser.
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        assert selectors.summary()["sources"]["event"] == 0
+        assert selectors.summary()["reports_total"] == 0
+        assert clock.offset_ms() == 0
+    with profiles.using("alice"):
+        assert selectors.summary()["sources"]["event"] == 1
+        assert clock.offset_ms() == 5 * HOUR
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        assert selectors.summary()["reports"][R.EVENT_LEVEL]["pending"] == 1
+    # The default profile (the one-person lab) saw none of it.
+    assert selectors.summary()["registrations"] == 0
+    assert DatabaseStorage().find_sources() == []
+
+
+def test_resetting_one_profile_leaves_the_others():
+    for name in ("alice", "bob"):
+        with profiles.using(name):
+            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+            services.set_debug_mode(True)
+            services.set_third_party_cookies(False)
+    services.clear_profile_data("alice")
+    with profiles.using("alice"):
+        assert selectors.summary()["registrations"] == 0
+        assert selectors.state()["debug_mode"] is False
+        assert selectors.state()["third_party_cookies"] is True
+    with profiles.using("bob"):
+        assert selectors.summary()["sources"]["event"] == 1
+        assert selectors.state()["debug_mode"] is True
+        assert selectors.state()["third_party_cookies"] is False
+
+
+def test_delivery_uses_the_reports_profile_and_sends_nothing_of_it(queued):
+    from browser import delivery
+
+    with profiles.using("alice7profile"):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        report_id = selectors.reports(kind=R.EVENT_LEVEL)[0]["report_id"]
+    seen: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    # Not due on Alice's clock, so only a forced send goes; the task needs no profile given.
+    assert delivery.send_report(report_id, transport=httpx.MockTransport(receive)).startswith("skipped")
+    assert delivery.send_report(report_id, force=True, transport=httpx.MockTransport(receive)) == "sent"
+    sent = seen[0]
+    assert "alice7profile" not in str(sent.url) + sent.content.decode() + json.dumps(dict(sent.headers))
+    assert models.Report.objects.get(report_id=report_id).profile == "alice7profile"
+
+
+# --- The browser host: tokens required in room mode ------------------------------------------------
+
+
+def test_browser_host_without_room_mode_is_the_default_profile(client):
+    assert client.get("/api/summary", HTTP_HOST=BROWSER).status_code == 200
+    assert client.get("/room/join", HTTP_HOST=GUIDE).status_code == 404
+    response = client.post("/room/api/join", HTTP_HOST=GUIDE)
+    assert response.status_code == 404 and "Room mode is off" in response.json()["error"]
+
+
+def test_browser_host_refuses_missing_and_forged_tokens(client, room):
+    missing = client.get("/api/summary", HTTP_HOST=BROWSER)
+    assert missing.status_code == 403 and "join the room" in missing.json()["error"]
+    joined = _join(client)
+    forged = tokens.sign(joined["profile"])[:-2] + "xx"
+    response = client.get(f"/api/summary?profile={forged}", HTTP_HOST=BROWSER)
+    assert response.status_code == 403 and "forged or altered" in response.json()["error"]
+    page = client.get("/", HTTP_HOST=BROWSER, HTTP_COOKIE=f"{tokens.COOKIE}=nope")
+    assert page.status_code == 403 and b"forged or altered" in page.content
+    # Scripts and report receivers hold no attendee's state.
+    assert client.get("/shim.js", HTTP_HOST=BROWSER).status_code == 200
+
+
+def test_each_attendee_sees_only_their_own_browser(client, room):
+    alice, bob = _join(client), _join(client)
+    with profiles.using(alice["profile"]):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+    mine = client.get(f"/api/internals?profile={alice['token']}", HTTP_HOST=BROWSER).json()
+    theirs = client.get(f"/api/internals?profile={bob['token']}", HTTP_HOST=BROWSER).json()
+    assert len(mine["sources"]) == 1 and theirs["sources"] == []
+    # Bob's "clear" clears only Bob.
+    client.cookies[tokens.COOKIE] = bob["token"]
+    page = client.get("/", HTTP_HOST=BROWSER)
+    client.post("/actions/clear", {"csrfmiddlewaretoken": page.cookies["csrftoken"].value}, HTTP_HOST=BROWSER)
+    with profiles.using(alice["profile"]):
+        assert selectors.summary()["sources"]["event"] == 1
+
+
+def test_limits_answer_429(client, room):
+    room.ARA_ROOM_REGISTRATIONS_PER_MINUTE = 2
+    joined = _join(client)
+    body = json.dumps({"url": f"{ADTECH}/register/source", "mechanism": "img", "context_origin": NEWS})
+    for _ in range(2):
+        models.Registration.objects.create(
+            time_ms=0, mechanism="img", url="x", context_origin=NEWS, profile=joined["profile"]
+        )
+    response = client.post(
+        f"/api/registrations?profile={joined['token']}", body, content_type="text/plain", HTTP_HOST=BROWSER
+    )
+    assert response.status_code == 429
+    assert "per minute" in response.json()["error"] and response["Retry-After"] == "60"
+    room.ARA_ROOM_REGISTRATIONS_PER_MINUTE = 100
+    room.ARA_ROOM_MAX_SOURCES = 1
+    with profiles.using(joined["profile"]):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+    nav = client.get(f"/navigate?profile={joined['token']}&mechanism=anchor&href={SHOP}/", HTTP_HOST=BROWSER)
+    assert nav.status_code == 429 and b"ARA_ROOM_MAX_SOURCES" in nav.content
+    # Another attendee is not slowed by the first one's limits.
+    other = _join(client)
+    fine = client.post(
+        f"/api/registrations?profile={other['token']}", body, content_type="text/plain", HTTP_HOST=BROWSER
+    )
+    assert fine.status_code != 429
+
+
+# --- Joining ------------------------------------------------------------------------------------
+
+
+def test_join_chain_stores_the_token_first_party_on_every_host(client, room):
+    response = client.get("/room/join", HTTP_HOST=GUIDE)
+    assert response.status_code == 302
+    token = response.cookies[tokens.COOKIE].value
+    profile = tokens.unsign(token)
+    assert Attendee.objects.filter(profile=profile).exists()
+    visited = []
+    url = response["Location"]
+    while "/.well-known/attributionlab/profile" in url:
+        parts = urlsplit(url)
+        assert parse_qs(parts.query)["token"] == [token]
+        hop = client.get(f"{parts.path}?{parts.query}", HTTP_HOST=parts.netloc)
+        assert hop.status_code == 302
+        cookie = hop.cookies[tokens.COOKIE]
+        assert cookie.value == token and cookie["samesite"] == "None" and cookie["secure"]
+        visited.append(parts.netloc.split(":")[0])
+        url = hop["Location"]
+    assert set(visited) == {
+        "news.localhost",
+        "shop.localhost",
+        "adtech.localhost",
+        "measure.localhost",
+        "browser.localhost",
+        "aggregation.localhost",
+    }
+    assert url == "http://localhost:8000/"
+    home = client.get("/", HTTP_HOST=GUIDE, HTTP_COOKIE=f"{tokens.COOKIE}={token}")
+    assert f'data-room-profile="{profile}"'.encode() in home.content
+
+
+def test_profile_hop_refuses_forged_tokens_and_foreign_redirects(client, room):
+    forged = client.get(
+        "/.well-known/attributionlab/profile?token=abc:def&next=http://localhost:8000/", HTTP_HOST=NEWS_HOST
+    )
+    assert forged.status_code == 403 and tokens.COOKIE not in forged.cookies
+    token = _join(client)["token"]
+    away = client.get(
+        f"/.well-known/attributionlab/profile?token={token}&next=https://evil.example/", HTTP_HOST=NEWS_HOST
+    )
+    assert away.status_code == 302 and away["Location"] == "http://localhost:8000/"
+
+
+def test_api_join_returns_profile_token_and_cookies(client, room):
+    joined = _join(client)
+    assert tokens.unsign(joined["token"]) == joined["profile"]
+    assert joined["cookies"]["browser.localhost"] == joined["token"]
+    assert set(joined["cookies"]) >= {"localhost", "news.localhost", "shop.localhost", "adtech.localhost"}
+
+
+def test_party_pages_pass_the_token_to_the_shim_and_the_ad_slot(client, room):
+    token = _join(client)["token"]
+    page = client.get("/", HTTP_HOST=NEWS_HOST, HTTP_COOKIE=f"{tokens.COOKIE}={token}").content.decode()
+    from urllib.parse import quote
+
+    assert f'data-profile="{token}"' in page
+    assert f"&amp;profile={quote(token, safe='')}" in page  # the ad slot's iframe
+    plain = client.get("/", HTTP_HOST=NEWS_HOST, HTTP_COOKIE=f"{tokens.COOKIE}=forged:x").content.decode()
+    assert "profile=" not in plain and "data-profile" not in plain
+
+
+def test_the_first_visit_installs_a_service_worker_that_names_the_profile(client, room):
+    from urllib.parse import quote
+
+    token = _join(client)["token"]
+    bootstrap = client.get(
+        "/",
+        HTTP_HOST=NEWS_HOST,
+        HTTP_SEC_FETCH_MODE="navigate",
+        HTTP_SEC_FETCH_DEST="document",
+        HTTP_COOKIE=f"{tokens.COOKIE}={token}",
+    ).content.decode()
+    assert (
+        f'/attributionlab-sw.js?browser=http%3A%2F%2Fbrowser.localhost%3A8000&profile={quote(token, safe="")}"'
+        in (bootstrap)
+    )
+
+
+def test_guide_without_joining_shows_the_join_page(client, room):
+    home = client.get("/", HTTP_HOST=GUIDE)
+    assert home.status_code == 200 and b"Join the room" in home.content
+    assert client.get("/steps.json", HTTP_HOST=GUIDE).status_code == 403
+
+
+def test_guide_reset_clears_only_the_attendees_browser(client, room, monkeypatch):
+    import adtech.services
+
+    monkeypatch.setattr(adtech.services, "clear_all_data", lambda: pytest.fail("the ad tech is shared"))
+    alice, bob = _join(client), _join(client)
+    for who in (alice, bob):
+        with profiles.using(who["profile"]):
+            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+    client.cookies[tokens.COOKIE] = alice["token"]
+    steps = client.get("/steps.json", HTTP_HOST=GUIDE).json()
+    assert steps["steps"][0]["done"]
+    client.post("/reset", HTTP_HOST=GUIDE)
+    assert not client.get("/steps.json", HTTP_HOST=GUIDE).json()["steps"][0]["done"]
+    with profiles.using(bob["profile"]):
+        assert selectors.summary()["sources"]["event"] == 1
+
+
+# --- The instructor -------------------------------------------------------------------------------
+
+
+def test_instructor_page_needs_the_key(client, room):
+    assert client.get("/room/instructor", HTTP_HOST=GUIDE).status_code == 403
+    assert client.get("/room/instructor?key=wrong", HTTP_HOST=GUIDE).status_code == 403
+    assert client.get("/room/instructor/progress.json", HTTP_HOST=GUIDE).status_code == 403
+    assert client.post("/room/instructor/reset", HTTP_HOST=GUIDE).status_code == 403
+    # An attendee's token is no key.
+    token = _join(client)["token"]
+    assert client.get(f"/room/instructor?key={token}", HTTP_HOST=GUIDE).status_code == 403
+    entered = client.get("/room/instructor?key=instructor-test-key", HTTP_HOST=GUIDE)
+    assert entered.status_code == 302  # the key leaves the address bar
+    page = client.get("/room/instructor", HTTP_HOST=GUIDE)
+    assert page.status_code == 200 and b"<svg" in page.content and b"/room/join" in page.content
+    progress = client.get("/room/instructor/progress.json", HTTP_HOST=GUIDE).json()
+    assert progress["joined"] == 1 and progress["attendees"][0]["step_reached"] == 1
+
+
+def test_instructor_progress_and_room_reset(client, room):
+    alice = _join(client)
+    with profiles.using(alice["profile"]):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+    headers = {"HTTP_AUTHORIZATION": "Bearer instructor-test-key", "HTTP_HOST": GUIDE}
+    row = client.get("/room/instructor/progress.json", **headers).json()["attendees"][0]
+    assert row["profile"] == alice["profile"] and row["sources"] == 1 and row["step_reached"] == 2
+    reset = client.post("/room/instructor/reset", HTTP_ACCEPT="application/json", **headers)
+    assert reset.status_code == 200 and reset.json()["results"]["browser"]["cleared"]
+    with profiles.using(alice["profile"]):
+        assert selectors.summary()["registrations"] == 0
+    assert Attendee.objects.filter(profile=alice["profile"]).exists()
+
+
+def test_room_reset_from_a_page_needs_the_csrf_token(room):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/room/instructor?key=instructor-test-key", HTTP_HOST=GUIDE)
+    assert browser.post("/room/instructor/reset", HTTP_HOST=GUIDE).status_code == 403  # no CSRF token
+    page = browser.get("/room/instructor", HTTP_HOST=GUIDE)
+    token = page.cookies["csrftoken"].value
+    done = browser.post("/room/instructor/reset", {"csrfmiddlewaretoken": token}, HTTP_HOST=GUIDE)
+    assert done.status_code == 302
+    # A script with the key needs none; without the key, nothing.
+    script = Client(enforce_csrf_checks=True)
+    assert script.post("/room/instructor/reset", HTTP_HOST=GUIDE).status_code == 403
+    ok = script.post(
+        "/room/instructor/reset", HTTP_HOST=GUIDE, HTTP_AUTHORIZATION="Bearer instructor-test-key"
+    )
+    assert ok.status_code == 302
+
+
+def test_generated_instructor_key_is_kept_in_the_var_dir(room):
+    from room import services as room_services
+
+    room.ARA_ROOM_INSTRUCTOR_KEY = ""
+    first = room_services.instructor_key()
+    assert len(first) >= 20 and room_services.instructor_key() == first
+    assert room_services.instructor_key_matches(first) and not room_services.instructor_key_matches("")
