@@ -9,10 +9,13 @@ click through ``/navigate``), "send all pending reports", and "Create summary re
 the benchmark waits for every event-level and aggregatable report the simulated browser made
 to be processed at the ad tech.
 
-In room mode each attendee first joins (``POST /room/api/join`` on the guide host:
-``{"profile", "token", "cookies": {host: cookie}}``) and every request to the browser host
-carries ``profile=<token>``; a server without room mode (404) is walked with its one default
-profile, and the output says so.
+In room mode each attendee first joins (``POST /room/api/join`` on the guide host answers 201
+with ``{"profile", "token", "cookies": {host: token}}``, hosts without the port) and keeps the
+token as the ``attributionlab-profile`` cookie of every party host. The requests the shim and its
+service worker make to the browser host carry ``profile=<token>`` as they do: the token read from
+``data-profile`` on the page's shim tag, the worker's from its script URL; the ad frames get it
+in their ``src`` as the publisher's slot writes it. A server without room mode (404) is walked
+with its one default profile, and the output says so.
 
 Printed per N: latency percentiles (p50, p95, p99) of page and registration requests, 5xx
 answers, reports lost (sent by the browser but not processed at the ad tech; must be 0), reports
@@ -44,7 +47,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -52,6 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/attribution_lab_bench"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SHIM_TAG = re.compile(r'<script src="[^"]*/shim\.js"[^>]*>')
+DATA_PROFILE = re.compile(r'\sdata-profile="([^"]*)"')
+WORKER_URL = re.compile(r'register\("(/attributionlab-sw\.js\?[^"]*)"')
+PROFILE_COOKIE = "attributionlab-profile"
 SENT_KINDS = {"event-level": "event-level", "aggregatable": "aggregatable"}  # browser kind -> ad tech type
 
 
@@ -92,12 +99,26 @@ class Tally:
 
 
 class Attendee:
-    """One person's browser: cookies per host, the profile token, every request timed."""
+    """One person's browser: cookies per host name (as a browser keys them: no port), the profile
+    token its pages hand to the shim and to the service worker, every request timed."""
 
     def __init__(self, lab: Lab, http: httpx.AsyncClient, tally: Tally, think: float) -> None:
         self.lab, self.http, self.tally, self.think = lab, http, tally, think
         self.cookies: dict[str, dict[str, str]] = {}
-        self.token = ""
+        self.token = ""  # what ``data-profile`` on the last page's shim tag said
+        self.worker_token = ""  # the ``profile`` in the service worker's script URL
+        self.joined = ""  # the token ``POST /room/api/join`` gave
+
+    def jar(self, sub: str) -> dict[str, str]:
+        return self.cookies.setdefault(self.lab.host(sub).split(":")[0], {})
+
+    async def join(self) -> None:
+        """``POST /room/api/join``: a profile of one's own; its token becomes every party host's cookie."""
+        joined = await self.request("action", "POST", "", "/room/api/join", expect=(201,))
+        data = joined.json()
+        for host, token in data["cookies"].items():
+            self.cookies.setdefault(host.split(":")[0], {})[PROFILE_COOKIE] = token
+        self.joined = self.token = self.worker_token = data["token"]
 
     async def request(
         self,
@@ -108,12 +129,14 @@ class Attendee:
         *,
         expect: tuple[int, ...] = (200,),
         headers: dict[str, str] | None = None,
+        profile: str = "",
         **kw,
     ) -> httpx.Response:
+        """One request; ``profile`` is the token the shim or the worker adds as ``?profile=``."""
         host = self.lab.host(sub)
-        if sub == "browser" and self.token:
-            path += ("&" if "?" in path else "?") + urlencode({"profile": self.token})
-        jar = self.cookies.setdefault(host, {})
+        if profile:
+            path += ("&" if "?" in path else "?") + urlencode({"profile": profile})
+        jar = self.jar(sub)
         sent = {"Host": host, "User-Agent": UA, **(headers or {})}
         if jar:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
@@ -139,11 +162,21 @@ class Attendee:
         """A navigation to a party page; a first visit gets the service worker's bootstrap first."""
         nav = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": dest, **headers}
         response = await self.request("page", "GET", sub, path, headers=nav)
-        if b"attributionlab-sw.js" in response.content and b"/shim.js" not in response.content:
-            await self.request("page", "GET", sub, "/attributionlab-sw.js")
-            self.cookies[self.lab.host(sub)]["attributionlab-sw"] = "1"
+        worker = WORKER_URL.search(response.text)
+        if worker and b"/shim.js" not in response.content:
+            url = worker.group(1)
+            await self.request("page", "GET", sub, url)
+            self.worker_token = parse_qs(urlsplit(url).query).get("profile", [""])[0]
+            self.jar(sub)["attributionlab-sw"] = "1"
             response = await self.request("page", "GET", sub, path, headers=nav)
-        if b"/shim.js" in response.content:
+        shim = SHIM_TAG.search(response.text)
+        if shim:
+            given = DATA_PROFILE.search(shim.group(0))
+            self.token = given.group(1) if given else ""
+            if self.token != self.joined:
+                self.tally.unexpected.append(
+                    f"{sub} {path[:60]}: the shim's data-profile is not the joined token"
+                )
             await self.request("page", "GET", "browser", "/shim.js")
         return response
 
@@ -171,6 +204,7 @@ class Attendee:
             content=json.dumps(payload),
             headers=headers,
             expect=(201,),
+            profile=self.token,
         )
 
     async def network(self, url: str, mechanism: str, destination: str, mode: str, page: str) -> None:
@@ -194,7 +228,13 @@ class Attendee:
         query = urlencode({"rid": uuid.uuid4().hex[:16], "r": json.dumps(envelope)})
         headers = {"Content-Type": "text/plain", "Origin": origin}
         await self.request(
-            "registration", "POST", "browser", f"/network?{query}", headers=headers, expect=(200, 204)
+            "registration",
+            "POST",
+            "browser",
+            f"/network?{query}",
+            headers=headers,
+            expect=(200, 204),
+            profile=self.worker_token,
         )
 
 
@@ -208,12 +248,7 @@ async def walk(attendee: Attendee, room: bool) -> None:
     a, lab = attendee, attendee.lab
     news, shop, ad, browser = (lab.origin(s) for s in ("news", "shop", "adtech", "browser"))
     if room:
-        joined = await a.request("action", "POST", "", "/room/api/join")
-        data = joined.json()
-        a.token = data["token"]
-        for host, cookie in (data.get("cookies") or {}).items():
-            name, _, value = cookie.partition("=")
-            a.cookies.setdefault(host, {})[name] = value
+        await a.join()
     await a.page("", "/")
     await a.poll_guide()
     await a.pause()
@@ -224,7 +259,9 @@ async def walk(attendee: Attendee, room: bool) -> None:
         ("front-sidebar", "boots-square", "winter-boots"),
     ):
         frame = f"/ads/serve?slot={slot}&creative={creative}"
-        await a.page("adtech", frame, dest="iframe")
+        # The publisher's slot passes the attendee's token on to the frame, as the shim's does.
+        framed = frame + (f"&{urlencode({'profile': a.token})}" if a.token else "")
+        await a.page("adtech", framed, dest="iframe")
         source = f"{ad}/register/source?campaign={campaign}&creative={creative}&type=view"
         await a.register(source, news, ad, ad + frame)
     await a.poll_guide()
@@ -246,7 +283,13 @@ async def walk(attendee: Attendee, room: bool) -> None:
         "Referer": f"{ad}/ads/serve?slot=front-leaderboard&creative=tent-leaderboard",
     }
     await a.request(
-        "registration", "GET", "browser", f"/navigate?{urlencode(click)}", expect=(302,), headers=activated
+        "registration",
+        "GET",
+        "browser",
+        f"/navigate?{urlencode(click)}",
+        expect=(302,),
+        headers=activated,
+        profile=a.token,
     )
     product = await a.page("shop", "/products/tent-2p")
     trigger = f"{ad}/register/trigger?event=product-view&category=tents&product=tent-2p"
@@ -288,7 +331,7 @@ async def walk(attendee: Attendee, room: bool) -> None:
     # (4) Attribution internals; (5) send the pending reports now.
     await a.page("browser", "/")
     await a.request("page", "GET", "browser", "/api/internals")
-    token = a.cookies.get(lab.host("browser"), {}).get("csrftoken", "")
+    token = a.jar("browser").get("csrftoken", "")
     headers = {
         "Content-Type": "application/json",
         "X-CSRFToken": token,
@@ -321,6 +364,7 @@ async def walk(attendee: Attendee, room: bool) -> None:
 async def _browser_reports(http: httpx.AsyncClient, lab: Lab, token: str) -> list[dict]:
     query = urlencode({"limit": 500, **({"profile": token} if token else {})})
     response = await http.get(f"{lab.connect}/api/reports?{query}", headers={"Host": lab.host("browser")})
+    response.raise_for_status()
     return [r for r in response.json() if r["kind"] in SENT_KINDS]
 
 
@@ -341,9 +385,10 @@ async def _send_all(lab: Lab, token: str) -> None:
     """Presses "Send all pending reports" for one profile, outside the measurements."""
     async with httpx.AsyncClient(timeout=120) as http:
         someone = Attendee(lab, http, Tally(), 0)
-        someone.token = token
+        if token:
+            someone.jar("browser")[PROFILE_COOKIE] = token
         await someone.request("page", "GET", "browser", "/")
-        csrf = someone.cookies.get(lab.host("browser"), {}).get("csrftoken", "")
+        csrf = someone.jar("browser").get("csrftoken", "")
         origin = lab.origin("browser")
         headers = {
             "Content-Type": "application/json",
@@ -361,8 +406,11 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     async with httpx.AsyncClient(timeout=60, limits=limits) as probe:
         join = await probe.post(f"{lab.connect}/room/api/join", headers={"Host": lab.host("")})
-        room = join.status_code != 404
-        before = {r["report_id"] for r in await _browser_reports(probe, lab, "")}
+        room = join.status_code == 201
+        if not room and join.status_code != 404:
+            raise RuntimeError(f"POST /room/api/join answered {join.status_code}, not 201 (or 404 off)")
+        # A room's attendees are new profiles; the one default profile may hold earlier reports.
+        before = set() if room else {r["report_id"] for r in await _browser_reports(probe, lab, "")}
         clients = [
             httpx.AsyncClient(timeout=60, limits=limits, follow_redirects=False) for _ in range(attendees)
         ]
@@ -376,17 +424,19 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
         walked = time.perf_counter() - started
         failures = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
         # What a walk left pending (a walk that failed before "send all") is sent now, untimed.
-        tokens = [p.token for p in people] if room else [""]
+        tokens = [p.joined for p in people if p.joined] if room else [""]
         for token in tokens:
             await _send_all(lab, token)
         # Every event-level and aggregatable report the browser sent must be processed at the ad tech.
         deadline = time.monotonic() + settle
         while True:
             made: dict[str, str] = {}
+            per_profile: list[int] = []  # each attendee's reports, in their own profile
             for token in tokens:
-                for r in await _browser_reports(probe, lab, token):
-                    if r["report_id"] not in before:
-                        made[f"{SENT_KINDS[r['kind']]}:{r['report_id']}"] = r["status"]
+                mine = [r for r in await _browser_reports(probe, lab, token) if r["report_id"] not in before]
+                per_profile.append(len(mine))
+                for r in mine:
+                    made[f"{SENT_KINDS[r['kind']]}:{r['report_id']}"] = r["status"]
             held = await _adtech_reports(probe, lab)
             unsent = [k for k, state in made.items() if state != "sent"]
             lost = [k for k, state in made.items() if state == "sent" and held.get(k) in (None, "pending")]
@@ -411,6 +461,8 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dic
         "unexpected": len(tally.unexpected),
         "unexpected_examples": sorted(set(tally.unexpected))[:5],
         "walk_failures": failures[:5],
+        "profiles": len(set(tokens)),
+        "reports_per_profile": {"min": min(per_profile, default=0), "max": max(per_profile, default=0)},
         "reports_made": len(made),
         "reports_unsent_at_browser": len(unsent),
         "reports_lost": len(lost),
@@ -536,8 +588,9 @@ def main(argv: list[str] | None = None) -> dict:
             f"N={r['attendees']:>3}: {r['seconds']:6.1f} s, {r['requests']} requests | "
             f"page p50/p95/p99 {r['page']['p50_ms']}/{r['page']['p95_ms']}/{r['page']['p99_ms']} ms | "
             f"registration {r['registration']['p50_ms']}/{r['registration']['p95_ms']}/{r['registration']['p99_ms']} ms | "
-            f"5xx {r['server_errors']} | reports made {r['reports_made']}, lost {r['reports_lost']}, "
-            f"unsent {r['reports_unsent_at_browser']}"
+            f"5xx {r['server_errors']} | {r['profiles']} profile(s), reports each "
+            f"{r['reports_per_profile']['min']}-{r['reports_per_profile']['max']}, made {r['reports_made']}, "
+            f"lost {r['reports_lost']}, unsent {r['reports_unsent_at_browser']}"
         )
     if "p95_ratio" in out:
         ratio = out["p95_ratio"]
