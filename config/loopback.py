@@ -10,6 +10,8 @@ server still sees ``adtech.localhost:8000`` and routes the request to the right 
 from __future__ import annotations
 
 import re
+import ssl
+from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -48,11 +50,23 @@ def loopback_target(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context (the CA bundle, ``SSL_CERT_FILE``), built once per process.
+
+    Building one loads the whole CA bundle, about 30 ms of CPU; a transport is made for every
+    request the network service, report delivery and the coordinator key fetch make, so a
+    room's server would spend much of its time there. An ``SSLContext`` is safe to share
+    across threads.
+    """
+    return httpx.create_ssl_context()
+
+
 class LoopbackTransport(httpx.BaseTransport):
     """An httpx transport that connects ``*.localhost`` requests to 127.0.0.1 (``Host`` unchanged)."""
 
     def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
-        self.inner = inner or httpx.HTTPTransport(retries=0)
+        self.inner = inner or httpx.HTTPTransport(retries=0, verify=_tls_context())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.url = request.url.copy_with(host=connect_host(request.url.host))

@@ -33,3 +33,14 @@ def test_loopback_origins():
     assert is_loopback_origin("http://news.localhost:8000")
     assert is_loopback_origin("https://127.0.0.9")
     assert not is_loopback_origin("http://localhost.example")
+
+
+def test_transports_share_one_tls_context():
+    """Every request builds a transport; the CA bundle is loaded once per process, not for each."""
+    first, second = LoopbackTransport(), LoopbackTransport()
+    try:
+        assert first.inner is not second.inner
+        assert first.inner._pool._ssl_context is second.inner._pool._ssl_context
+    finally:
+        first.close()
+        second.close()
