@@ -166,12 +166,7 @@ def dashboard_summary() -> dict[str, Any]:
     ``reports_by_kind`` counts distinct reports: a later copy of a report (same kind and
     report_id) is listed under its status ``duplicate`` but not counted again.
     """
-    by_kind = {k: 0 for k in KINDS}
-    by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-    for row in ReceivedReport.objects.values("kind", "status").annotate(n=Count("id")):
-        if row["status"] != ReceivedReport.DUPLICATE:
-            by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
-        by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    by_kind, by_status = _reports_by_kind_and_status()
     registrations = {
         f"{row['kind']}:{row['status']}": row["n"]
         for row in Registration.objects.values("kind", "status").annotate(n=Count("id"))
@@ -186,6 +181,28 @@ def dashboard_summary() -> dict[str, Any]:
         "unbatched_aggregatable": unbatched_aggregatable_reports().count(),
         "campaigns": list(Campaign.objects.values_list("slug", flat=True)),
     }
+
+
+def _reports_by_kind_and_status() -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Distinct reports by kind (copies not counted again), and every report by kind and status."""
+    by_kind = {k: 0 for k in KINDS}
+    by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+    for row in ReceivedReport.objects.values("kind", "status").annotate(n=Count("id")):
+        if row["status"] != ReceivedReport.DUPLICATE:
+            by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    return by_kind, by_status
+
+
+def sender_summary() -> dict[str, Any]:
+    """What the guide's steps read: reports by kind, each sender's registrations and reports, the
+    newest reports.
+
+    Every attendee's guide polls it every few seconds, so it leaves out what only the dashboard
+    shows (the per-campaign table is a pass over every processed report of the room).
+    """
+    by_kind, _ = _reports_by_kind_and_status()
+    return {"by_browser": by_browser(), "latest_reports": latest_reports(), "reports_by_kind": by_kind}
 
 
 def received_by_kind(report_ids: list[str]) -> dict[str, int]:

@@ -46,7 +46,7 @@ def browser_summary() -> PartyState:
 
 
 def adtech_summary() -> PartyState:
-    return call_party("adtech.selectors.dashboard_summary()", adtech_selectors.dashboard_summary)
+    return call_party("adtech.selectors.sender_summary()", adtech_selectors.sender_summary)
 
 
 def adtech_summary_for_profile(state: PartyState) -> PartyState:

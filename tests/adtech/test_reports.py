@@ -399,6 +399,11 @@ def test_a_report_records_its_sender_and_the_api_filters_by_it(client):
     summary = selectors.dashboard_summary()["by_browser"]
     assert summary["chrome"]["reports"] == {"event-level": 1}
     assert summary["simulated"]["reports"] == {"event-level": 1}
+    # The guide's lighter summary says the same of the senders as the dashboard.
+    dashboard, senders = selectors.dashboard_summary(), selectors.sender_summary()
+    assert senders["reports_by_kind"]["event-level"] == 2
+    for key in ("by_browser", "latest_reports", "reports_by_kind"):
+        assert senders[key] == dashboard[key]
 
 
 def test_aggregatable_report_without_cleartext_names_its_campaign_by_source_debug_key(client, demo):

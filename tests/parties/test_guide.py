@@ -25,7 +25,7 @@ def parties(monkeypatch):
     import browser.selectors
 
     monkeypatch.setattr(browser.selectors, "summary", lambda: state["browser"])
-    monkeypatch.setattr(adtech.selectors, "dashboard_summary", lambda: state["adtech"])
+    monkeypatch.setattr(adtech.selectors, "sender_summary", lambda: state["adtech"])
     monkeypatch.setattr(aggregation.selectors, "summary", lambda: state["aggregation"])
     return state
 
@@ -151,7 +151,7 @@ def test_a_failing_party_is_explained_not_a_500(client, monkeypatch):
         raise RuntimeError("database is on fire")
 
     monkeypatch.setattr(browser.selectors, "summary", lambda: 1 / 0)
-    monkeypatch.setattr(adtech.selectors, "dashboard_summary", broken)
+    monkeypatch.setattr(adtech.selectors, "sender_summary", broken)
     data = steps(client)
     assert data["parties"]["browser"]["ok"] is False
     assert "browser.selectors.summary() failed: division by zero" in data["parties"]["browser"]["error"]
