@@ -24,6 +24,10 @@ at N=1.
 
     .venv/bin/python -m benchmarks.bench_room [--attendees 1 50] [--url http://localhost:8616]
         [--think 1.0] [--port 8617] [--web-workers 5] [--database-url postgres://...]
+        [--instructor-key KEY]
+
+Each run starts from an empty room (the instructor's reset) when the key is known: always for a
+room this starts, with ``--url`` when ``--instructor-key`` (or ``ARA_ROOM_INSTRUCTOR_KEY``) is given.
 
 Without ``--url`` it starts ``manage.py runroom`` on this machine (PostgreSQL from
 ``--database-url``/``DATABASE_URL``, else the local one with a database of its own; Redis from
@@ -401,9 +405,21 @@ async def _send_all(lab: Lab, token: str) -> None:
         )
 
 
-async def run_room(lab: Lab, attendees: int, think: float, settle: float) -> dict:
+async def reset_room(lab: Lab, key: str) -> None:
+    """The instructor's "Reset the room": every run starts from empty parties, so runs compare."""
+    async with httpx.AsyncClient(timeout=120) as http:
+        response = await http.post(
+            f"{lab.connect}/room/instructor/reset",
+            headers={"Host": lab.host(""), "Authorization": f"Bearer {key}", "Accept": "application/json"},
+        )
+        response.raise_for_status()
+
+
+async def run_room(lab: Lab, attendees: int, think: float, settle: float, key: str = "") -> dict:
     tally = Tally()
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+    if key:
+        await reset_room(lab, key)
     async with httpx.AsyncClient(timeout=60, limits=limits) as probe:
         join = await probe.post(f"{lab.connect}/room/api/join", headers={"Host": lab.host("")})
         room = join.status_code == 201
@@ -496,6 +512,7 @@ def start_room(args: argparse.Namespace, var: Path) -> tuple[subprocess.Popen, L
         "ARA_BIND": "127.0.0.1",
         "DATABASE_URL": args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE,
         "ARA_CELERY_QUEUE": f"bench-room-{uuid.uuid4().hex[:8]}",
+        "ARA_ROOM_INSTRUCTOR_KEY": args.instructor_key,
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "manage.py", "runroom"]
@@ -544,6 +561,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--settle", type=float, default=60, help="seconds to wait for the reports to be processed"
     )
+    parser.add_argument(
+        "--instructor-key",
+        default=os.environ.get("ARA_ROOM_INSTRUCTOR_KEY", ""),
+        help="the room's instructor key: the room is reset before each run (a room this starts gets one)",
+    )
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false", help="measure a cold server")
     parser.add_argument("--port", type=int, default=0, help="port of the room this starts")
     parser.add_argument("--web-workers", type=int, default=0, help="gunicorn workers of the room this starts")
@@ -551,6 +573,8 @@ def main(argv: list[str] | None = None) -> dict:
         "--database-url", default="", help=f"PostgreSQL for the room this starts ({DEFAULT_DATABASE})"
     )
     args = parser.parse_args(argv)
+    if not args.url and not args.instructor_key:
+        args.instructor_key = uuid.uuid4().hex
     proc = None
     with tempfile.TemporaryDirectory(prefix="bench-room-") as tmp:
         try:
@@ -568,7 +592,7 @@ def main(argv: list[str] | None = None) -> dict:
             results = []
             for n in args.attendees:
                 print(f"{n} attendee(s) walk the workshop ...", flush=True)
-                results.append(asyncio.run(run_room(lab, n, args.think, args.settle)))
+                results.append(asyncio.run(run_room(lab, n, args.think, args.settle, args.instructor_key)))
         finally:
             if proc is not None:
                 stop_room(proc)
@@ -579,6 +603,8 @@ def main(argv: list[str] | None = None) -> dict:
             kind: round(large[kind]["p95_ms"] / small[kind]["p95_ms"], 2) for kind in ("page", "registration")
         }
     print(json.dumps(out, indent=1))
+    if not args.instructor_key:
+        print("note: no --instructor-key: the room was not reset between runs, so later runs find more data")
     if not results[0]["room_mode"]:
         print(
             "note: the server has no room mode (POST /room/api/join answered 404): every attendee used the one default profile"
