@@ -79,6 +79,36 @@ def check_database(url: str) -> str:
     return f"PostgreSQL: created the database {name!r} at {_redact(url)}"
 
 
+def database_connections_needed(
+    *, web_workers: int, threads: int, celery_workers: int, concurrency: int
+) -> int:
+    """Connections the room may hold at once: one per web thread, per Celery pool process and
+    main process, beat, and a margin for the navigations' background registrations."""
+    return web_workers * threads + celery_workers * (concurrency + 1) + 1 + 10
+
+
+def check_connection_budget(url: str, needed: int) -> str:
+    """A warning when PostgreSQL's ``max_connections`` is below ``needed`` ('' when it is enough).
+
+    Past the limit PostgreSQL refuses new connections ("too many clients"): requests would fail
+    and a click's background source registration would be lost.
+    """
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as conn:
+            limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+    except psycopg.Error as exc:
+        raise Unavailable(f"PostgreSQL at {_redact(url)} does not answer: {_first_line(exc)}") from None
+    if limit >= needed:
+        return ""
+    return (
+        f"Warning: PostgreSQL allows {limit} connections (max_connections) and the room may open {needed} "
+        "(web workers x threads, Celery, beat). Raise max_connections, or lower ARA_WEB_WORKERS or "
+        "ARA_WEB_THREADS."
+    )
+
+
 def check_broker(url: str) -> None:
     """Raises :class:`Unavailable` unless the broker at ``url`` answers (a Redis PING)."""
     scheme = urlsplit(url).scheme
@@ -137,13 +167,18 @@ def commands(
         "config.wsgi:application",
         f"--bind={bind}",
         f"--workers={web_workers}",
-        # Threads: the simulated browser's network service calls the same server back (the ad
-        # tech's registrations), so a worker waiting on it must not hold the only slot.
+        # Threads: the simulated browser's network service and its report delivery call the same
+        # server back (the ad tech's registrations and report endpoints), so a request waiting on
+        # such a call must not hold the only slot. A worker takes a connection only when one of
+        # its threads is free (worker connections = threads, no idle keep-alive connections
+        # holding them): otherwise a busy worker would accept a call back and queue it behind the
+        # very requests that wait for it, while another worker sits idle.
         "--worker-class=gthread",
         f"--threads={threads}",
+        f"--worker-connections={threads}",
+        "--keep-alive=0",
         "--timeout=60",
         "--graceful-timeout=10",
-        "--keep-alive=5",
         "--backlog=512",
         "--log-level=warning",
         *(["--access-logfile=-"] if access_log else []),

@@ -82,6 +82,25 @@ def test_the_processes_are_gunicorn_with_threads_the_workers_with_names_of_their
         commands["web"]
     )
     assert "--hostname=room-worker2@%h" in commands["worker2"]
+    # A worker takes a connection only with a thread free for it: a call back to the server is
+    # never queued behind the requests that wait for it.
+    assert {"--worker-connections=4", "--keep-alive=0"} <= set(commands["web"])
+
+
+def test_the_start_warns_when_postgresql_allows_fewer_connections_than_the_room_may_open():
+    url = _postgres_base()
+    import psycopg
+
+    with psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl()) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+    base = urlsplit(url)._replace(path="/postgres").geturl()
+    needed = roomserver.database_connections_needed(
+        web_workers=3, threads=20, celery_workers=1, concurrency=2
+    )
+    assert needed == 3 * 20 + 3 + 1 + 10
+    assert roomserver.check_connection_budget(base, limit) == ""
+    warning = roomserver.check_connection_budget(base, limit + 1)
+    assert f"allows {limit} connections" in warning and "ARA_WEB_THREADS" in warning
 
 
 def _postgres_base() -> str:

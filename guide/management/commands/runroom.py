@@ -44,8 +44,11 @@ class Command(BaseCommand):
             default=_env_int("ARA_LISTEN_PORT", settings.ARA_PORT),
             help="port to listen on (default ARA_LISTEN_PORT, else ARA_PORT; a TLS proxy may serve another)",
         )
-        parser.add_argument("--web-workers", type=int, default=_env_int("ARA_WEB_WORKERS", 2 * cpus + 1))
-        parser.add_argument("--threads", type=int, default=_env_int("ARA_WEB_THREADS", 8))
+        # The work is CPU-bound Python under one lock per process, so a process per core (and
+        # one more) is enough; threads cover the waits: each attendee's request that calls the
+        # server back needs a second thread for the call.
+        parser.add_argument("--web-workers", type=int, default=_env_int("ARA_WEB_WORKERS", cpus + 1))
+        parser.add_argument("--threads", type=int, default=_env_int("ARA_WEB_THREADS", 20))
         parser.add_argument("--celery-workers", type=int, default=_env_int("ARA_CELERY_WORKERS", 1))
         parser.add_argument("--concurrency", type=int, default=_env_int("ARA_CELERY_CONCURRENCY", cpus))
         parser.add_argument("--access-log", action="store_true", help="log every request (gunicorn)")
@@ -62,6 +65,15 @@ class Command(BaseCommand):
             self.stdout.write(note)
         try:
             self.stdout.write(roomserver.check_database(backing.database_url))
+            needed = roomserver.database_connections_needed(
+                web_workers=options["web_workers"],
+                threads=options["threads"],
+                celery_workers=options["celery_workers"],
+                concurrency=options["concurrency"],
+            )
+            warning = roomserver.check_connection_budget(backing.database_url, needed)
+            if warning:
+                self.stdout.write(self.style.WARNING(warning))
             roomserver.check_broker(backing.broker_url)
         except roomserver.Unavailable as exc:
             raise CommandError(
