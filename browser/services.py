@@ -18,7 +18,7 @@ from attribution_reporting.reports import PENDING
 from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
 from . import attribution, clock, cookies, delivery, models, profiles, selectors, storage, testing
-from .network import PageRequest, PageResponse, fetch, register
+from .network import fetch, register
 from .registration import (
     NAVIGATION_MECHANISMS,
     NAVIGATION_ONLY,
@@ -27,6 +27,7 @@ from .registration import (
     check_context,
     outcome_json,
 )
+from .request_envelope import PageRequest, PageResponse
 
 __all__ = [
     "Context",
