@@ -29,7 +29,7 @@ import httpx
 
 from config.loopback import LoopbackTransport
 
-from . import clock, cookies, cors, models, orb, profiles
+from . import clock, cookies, cors, http_client, models, orb, profiles
 from .http_client import Exchange, describe_error, send_as_chrome
 from .registration import (
     MAX_REDIRECTS,
@@ -128,7 +128,7 @@ def _hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str
     initiator = req.context.frame_origin or req.context.context_origin
     headers = {k: v for k, v in page_headers.items()}
     if req.user_agent:
-        headers["User-Agent"] = req.user_agent
+        headers["User-Agent"] = http_client.user_agent(req.user_agent)
     if not any(k.lower() == "accept" for k in headers):
         headers["Accept"] = ACCEPT.get(req.destination, "*/*")
     referer = cors.referer(req.referrer, url)
