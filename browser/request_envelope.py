@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from . import cookies, cors, models
+from . import cookies, cors, http_client, models
 from .registration import Context
 
 MAX_BODY_BYTES = 1_000_000
@@ -114,7 +114,7 @@ def hop_headers(req: PageRequest, url: str, method: str, page_headers: dict[str,
     initiator = req.initiator
     headers = {k: v for k, v in page_headers.items()}
     if req.user_agent:
-        headers["User-Agent"] = req.user_agent
+        headers["User-Agent"] = http_client.user_agent(req.user_agent)
     if not any(k.lower() == "accept" for k in headers):
         headers["Accept"] = ACCEPT.get(req.destination, "*/*")
     referer = cors.referer(req.referrer, url)
