@@ -14,11 +14,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import PENDING
 from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
 from . import attribution, clock, cookies, delivery, models, profiles, selectors, storage, testing
-from .network import PageRequest, PageResponse, fetch, register
+from .network import fetch, register
 from .registration import (
     NAVIGATION_MECHANISMS,
     NAVIGATION_ONLY,
@@ -27,6 +27,7 @@ from .registration import (
     check_context,
     outcome_json,
 )
+from .request_envelope import PageRequest, PageResponse
 
 __all__ = [
     "Context",
@@ -216,7 +217,7 @@ def clear_data() -> dict[str, int]:
 def _due_now() -> list[str]:
     return list(
         models.Report.objects.filter(
-            profile=profiles.current(), status=R.PENDING, report_time_ms__lte=clock.now_ms()
+            profile=profiles.current(), status=PENDING, report_time_ms__lte=clock.now_ms()
         ).values_list("report_id", flat=True)
     )
 
@@ -264,7 +265,7 @@ def send_now(report_id: str, *, transport: httpx.BaseTransport | None = None) ->
 
 def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
     ids = (
-        models.Report.objects.filter(profile=profiles.current(), status=R.PENDING)
+        models.Report.objects.filter(profile=profiles.current(), status=PENDING)
         .order_by("report_time_ms")
         .values_list("report_id", flat=True)
     )

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import EVENT_LEVEL
 from browser import clock, models, profiles, selectors, services
 from browser.network import register
 from browser.registration import Context
@@ -95,7 +95,7 @@ def test_sources_reports_and_clocks_are_per_profile():
         assert selectors.summary()["sources"]["event"] == 1
         assert clock.offset_ms() == 5 * HOUR
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
-        assert selectors.summary()["reports"][R.EVENT_LEVEL]["pending"] == 1
+        assert selectors.summary()["reports"][EVENT_LEVEL]["pending"] == 1
     # The default profile (the one-person lab) saw none of it.
     assert selectors.summary()["registrations"] == 0
     assert DatabaseStorage().find_sources() == []
@@ -124,7 +124,7 @@ def test_delivery_uses_the_reports_profile_and_sends_nothing_of_it(queued):
     with profiles.using("alice7profile"):
         register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
-        report_id = selectors.reports(kind=R.EVENT_LEVEL)[0]["report_id"]
+        report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
     seen: list[httpx.Request] = []
 
     def receive(request: httpx.Request) -> httpx.Response:
