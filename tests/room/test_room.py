@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from attribution_reporting.reports import EVENT_LEVEL
+from attribution_reporting.reports import EVENT_LEVEL, PENDING
 from browser import clock, models, profiles, selectors, services
 from browser.network import register
 from browser.registration import Context
@@ -426,7 +426,7 @@ def _bobs_data(bob: str) -> dict[str, str]:
     with profiles.using(bob):
         register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
-        report_id = selectors.reports(kind=R.EVENT_LEVEL)[0]["report_id"]
+        report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
         models.Registration.objects.create(
             time_ms=0, mechanism="anchor", url=f"{ADTECH}/register/source", context_origin=NEWS,
             navigation_token="bobs-navigation", profile=bob,
@@ -490,7 +490,7 @@ def test_an_attendees_token_reaches_no_other_attendees_data_by_id(client, room):
     # Sending Bob's report by its id, from Alice's internals: refused, and the report still waits.
     for url in ("/api/actions/send-report", "/actions/send-report"):
         client.post(f"{url}?profile={alice['token']}", {"report_id": ids["report_id"]}, HTTP_HOST=BROWSER)
-        assert models.Report.objects.get(report_id=ids["report_id"]).status == R.PENDING
+        assert models.Report.objects.get(report_id=ids["report_id"]).status == PENDING
 
 
 def _carries(response, ids: dict[str, str]) -> bool:

@@ -135,12 +135,12 @@ def _contributions(profile: str) -> dict[int, int]:
     import base64
     import json
 
-    from attribution_reporting import reports as R
     from attribution_reporting.aggregatable_payload import decode_plaintext, without_padding
+    from attribution_reporting.reports import AGGREGATABLE, SENT
     from browser.models import Report
 
     sums: dict[int, int] = {}
-    for row in Report.objects.filter(profile=profile, kind=R.AGGREGATABLE, status=R.SENT):
+    for row in Report.objects.filter(profile=profile, kind=AGGREGATABLE, status=SENT):
         for payload in json.loads(row.sent_body)["aggregation_service_payloads"]:
             raw = base64.b64decode(payload["debug_cleartext_payload"])
             for c in without_padding(decode_plaintext(raw)):
