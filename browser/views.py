@@ -44,7 +44,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "browser/home.html",
-        {"initial": initial, "state": initial["state"], "fidelity": selectors.fidelity()},
+        {
+            "initial": initial,
+            "state": initial["state"],
+            "fidelity": selectors.fidelity(),
+            # In room mode, whose browser this is (the middleware read it from the attendee's token).
+            "room_profile": getattr(request, "room_profile", None) if settings.ARA_ROOM else None,
+        },
     )
 
 

@@ -87,7 +87,7 @@ def _step_status(guide, number: int) -> str:
     return guide.locator(f'[data-step="{number}"] [data-step-status]').inner_text()
 
 
-def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium):
+def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium, settings):
     alice_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
     bob_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
     watch = ConsoleWatch()
@@ -126,6 +126,16 @@ def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium):
     bob_ctx.close()
     assert problems == [], problems
 
+    # A full room: the join page says so, and why.
+    settings.ARA_ROOM_MAX_ATTENDEES = 2
+    late = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = late.new_page()
+    response = page.goto(room_lab["guide"] + "/room/join")
+    assert response.status == 429 and response.headers["retry-after"] == "60"
+    assert "the room is full" in page.locator("main").inner_text()
+    shot(page, "join-full")
+    late.close()
+
 
 # --- The whole workshop, two attendees, one room-wide summary ------------------------------------
 
@@ -149,18 +159,19 @@ def _contributions(profile: str) -> dict[int, int]:
     return sums
 
 
-def _deliver(guide, lab, who: str) -> None:
+def _deliver(guide, lab, who: str, profile: str) -> None:
     """Steps 4-6 from the attendee's guide: internals, the clock to the reports' time, send now."""
     guide.get_by_role("link", name="Open attribution internals").click()
     guide.wait_for_url(lab["browser"] + "/")
     guide.locator("#counts dt").first.wait_for()
+    assert guide.locator("[data-room-profile]").get_attribute("data-room-profile") == profile
     shot(guide, f"{who}-internals")
     for _ in range(4):
         guide.locator("#advance-next").click()
         guide.wait_for_load_state()
         guide.wait_for_timeout(300)
     guide.get_by_role("button", name="Send all pending reports").click()
-    guide.wait_for_load_state()
+    guide.get_by_text(re.compile(r"pending reports sent\.")).wait_for()
     shot(guide, f"{who}-internals-sent")
     guide.goto(lab["guide"] + "/")
     wait_for_step(guide, 5)
@@ -178,12 +189,12 @@ def test_two_attendees_walk_all_seven_steps_and_the_summary_covers_both(room_lab
     for ctx, guide in zip(contexts, (alice_guide, bob_guide), strict=True):
         _click_and_buy(ctx, lab)
         wait_for_step(guide, 3)
-    _deliver(alice_guide, lab, "alice")
+    _deliver(alice_guide, lab, "alice", alice)
     # Bob has not delivered: Alice's reports at the shared ad tech are not his.
     bob_guide.reload()
     assert not bob_guide.locator('[data-step="5"].done').count()
     assert _step_status(bob_guide, 6).startswith("0 event-level"), _step_status(bob_guide, 6)
-    _deliver(bob_guide, lab, "bob")
+    _deliver(bob_guide, lab, "bob", bob)
     shot(alice_guide, "alice-guide-6")
 
     mine = {who: _contributions(who) for who in (alice, bob)}
