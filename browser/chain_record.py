@@ -13,7 +13,7 @@ import httpx
 
 from . import clock, models
 from .http_client import Exchange
-from .registration import REGISTRATION_HEADERS, Context, _finish, _record_hop, _save_hop
+from .registration import REGISTRATION_HEADERS, Context, finish_registration, record_hop, save_hop
 from .request_envelope import PageResponse
 
 
@@ -52,13 +52,13 @@ class ChainRecord:
     def hop(self, index: int, url: str, exchange: Exchange) -> None:
         """Feeds a hop's response to the engine and stores it, when the chain is shown or it registers."""
         if self.eligible is not None or carries_registration(exchange.response):
-            _record_hop(self.record(), index, url, exchange, self.ctx, self.eligible)
+            record_hop(self.record(), index, url, exchange, self.ctx, self.eligible)
 
     def request_failed(self, index: int, url: str, headers: dict[str, str], explanation: str) -> bool:
         """Stores a hop whose request failed, if the chain is recorded; whether it was."""
         if self.registration is None:
             return False
-        _save_hop(
+        save_hop(
             self.registration,
             index,
             url,
@@ -73,7 +73,7 @@ class ChainRecord:
     def blocked(self, index: int, url: str, exchange: Exchange, explanation: str) -> None:
         """Stores a hop whose response opaque-response blocking dropped (nothing registered from it)."""
         if self.eligible is not None or carries_registration(exchange.response):
-            _save_hop(
+            save_hop(
                 self.record(),
                 index,
                 url,
@@ -92,7 +92,7 @@ class ChainRecord:
         if self.eligible is not None or self.registration is not None:
             found = self.record()
             if not recorded:
-                _save_hop(
+                save_hop(
                     found,
                     found.hops.count(),
                     url or self.url,
@@ -102,11 +102,11 @@ class ChainRecord:
                     status="requestNotMade",
                     explanation=message,
                 )
-            result.registration = _finish(found, error=message)
+            result.registration = finish_registration(found, error=message)
         return result
 
     def finish(self, result: PageResponse) -> PageResponse:
         """The chain is done: its registration, if recorded, gets its summary and goes with ``result``."""
         if self.registration is not None:
-            result.registration = _finish(self.registration)
+            result.registration = finish_registration(self.registration)
         return result

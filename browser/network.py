@@ -40,8 +40,8 @@ from .registration import (
     NAVIGATION_ONLY,
     Context,
     RegistrationError,
-    _http_url,
     check_context,
+    http_url,
 )
 from .request_envelope import (
     MAX_BODY_BYTES,
@@ -93,7 +93,7 @@ def _fetch(
             f"The request body is {len(req.body):,} bytes; the simulated browser forwards at most "
             f"{MAX_BODY_BYTES:,}, so the request was not made.",
         )
-    problem = _http_url(req.url)
+    problem = http_url(req.url)
     if problem:
         return chain.fail(result, problem)
     sent_headers = page_headers(req)
@@ -149,7 +149,7 @@ def _fetch(
             result.redirected = index > 0
             return chain.finish(result)
         target = urljoin(current, location.strip())
-        problem = _http_url(target)
+        problem = http_url(target)
         if problem:
             return chain.fail(result, f"The redirect chain stops: {problem}", url=target)
         if (
