@@ -27,7 +27,6 @@ from .intake import parse_checked
 from .keyscheme import decode_bucket, label
 from .models import Campaign, ConversionEvent, Creative, ReceivedReport
 
-R = ReceivedReport
 log = logging.getLogger(__name__)
 UINT = re.compile(r"^[0-9]+$")
 
@@ -45,7 +44,7 @@ def process_report(report_pk: int) -> ReceivedReport | None:
     try:
         with transaction.atomic():
             report = ReceivedReport.objects.select_for_update().filter(pk=report_pk).first()
-            if report is None or report.status != R.PENDING:
+            if report is None or report.status != ReceivedReport.PENDING:
                 return report
             _process(report)
             return report
@@ -63,25 +62,28 @@ def _process(report: ReceivedReport) -> None:
         # The receivers refuse what this refuses; rows stored before they did are read the same way.
         body = parse_checked(report.body)
         handler = {
-            R.EVENT_LEVEL: _event_level,
-            R.EVENT_LEVEL_DEBUG: _event_level,
-            R.AGGREGATABLE: _aggregatable,
-            R.AGGREGATABLE_DEBUG_COPY: _aggregatable,
-            R.AGGREGATE_DEBUG: _aggregatable,
-            R.VERBOSE_DEBUG: _verbose,
+            ReceivedReport.EVENT_LEVEL: _event_level,
+            ReceivedReport.EVENT_LEVEL_DEBUG: _event_level,
+            ReceivedReport.AGGREGATABLE: _aggregatable,
+            ReceivedReport.AGGREGATABLE_DEBUG_COPY: _aggregatable,
+            ReceivedReport.AGGREGATE_DEBUG: _aggregatable,
+            ReceivedReport.VERBOSE_DEBUG: _verbose,
         }[report.kind]
         handler(report, body)
     except (InvalidReport, ValueError) as exc:
-        report.status, report.error = R.INVALID, _safe(str(exc))
+        report.status, report.error = ReceivedReport.INVALID, _safe(str(exc))
     except (OperationalError, InterfaceError):
         raise  # the database went away: the report stays pending
     except Exception as exc:  # a bug or a lookup that failed: recorded on this row, not raised
-        report.status, report.error = R.FAILED, _safe(f"processing failed: {type(exc).__name__}: {exc}")
+        report.status, report.error = (
+            ReceivedReport.FAILED,
+            _safe(f"processing failed: {type(exc).__name__}: {exc}"),
+        )
     else:
-        report.status = R.PROCESSED
+        report.status = ReceivedReport.PROCESSED
     report.processed_at = timezone.now()
     report.save()
-    if report.status in R.NOT_COUNTED:
+    if report.status in ReceivedReport.NOT_COUNTED:
         _promote_next_copy(report)
 
 
@@ -89,10 +91,10 @@ def mark_failed(report_pk: int, exc: BaseException) -> ReceivedReport | None:
     """Record on the row why it could not be processed (only the status and the reason)."""
     reason = _safe(f"processing failed: {type(exc).__name__}: {exc}")
     with transaction.atomic():
-        updated = R.objects.filter(pk=report_pk, status=R.PENDING).update(
-            status=R.FAILED, error=reason, processed_at=timezone.now()
+        updated = ReceivedReport.objects.filter(pk=report_pk, status=ReceivedReport.PENDING).update(
+            status=ReceivedReport.FAILED, error=reason, processed_at=timezone.now()
         )
-        report = R.objects.filter(pk=report_pk).first()
+        report = ReceivedReport.objects.filter(pk=report_pk).first()
         if updated and report is not None:
             _promote_next_copy(report)
     return report
@@ -100,12 +102,16 @@ def mark_failed(report_pk: int, exc: BaseException) -> ReceivedReport | None:
 
 def _promote_next_copy(report: ReceivedReport) -> None:
     """``report`` no longer counts: its earliest copy becomes the counted row, to be processed."""
-    copies = list(R.objects.filter(duplicate_of=report).order_by("pk").values_list("pk", flat=True))
+    copies = list(
+        ReceivedReport.objects.filter(duplicate_of=report).order_by("pk").values_list("pk", flat=True)
+    )
     if not copies:
         return
     first, rest = copies[0], copies[1:]
-    R.objects.filter(pk=first).update(duplicate_of=None, status=R.PENDING, processed_at=None)
-    R.objects.filter(pk__in=rest).update(duplicate_of=first)
+    ReceivedReport.objects.filter(pk=first).update(
+        duplicate_of=None, status=ReceivedReport.PENDING, processed_at=None
+    )
+    ReceivedReport.objects.filter(pk__in=rest).update(duplicate_of=first)
     from .services import enqueue
 
     transaction.on_commit(lambda: enqueue(first))
@@ -200,7 +206,11 @@ def _aggregatable(report: ReceivedReport, body: Any) -> None:
         "version",
     ):
         _require(shared_info, key, str)
-    want_api = "attribution-reporting-debug" if report.kind == R.AGGREGATE_DEBUG else "attribution-reporting"
+    want_api = (
+        "attribution-reporting-debug"
+        if report.kind == ReceivedReport.AGGREGATE_DEBUG
+        else "attribution-reporting"
+    )
     if shared_info["api"] != want_api:
         raise InvalidReport(f"shared_info.api is {shared_info['api']!r}, expected {want_api!r}")
     payloads = _require(body, "aggregation_service_payloads", list)

@@ -218,6 +218,24 @@ def received_by_kind(report_ids: list[str]) -> dict[str, int]:
     return counts
 
 
+def summary_jobs_for(report_ids: list[str]) -> dict[str, int]:
+    """The aggregation jobs that batched any of ``report_ids``, with how many of them each took.
+
+    A sender that knows its own report ids (an attendee's browser in room mode) can tell which
+    summary reports its contributions went into, without the ad tech knowing who it is.
+    """
+    rows = (
+        ReceivedReport.objects.filter(
+            kind=ReceivedReport.AGGREGATABLE, report_id__in=report_ids, batch_job_id__isnull=False
+        )
+        .exclude(status=ReceivedReport.DUPLICATE)
+        .values_list("batch_job_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
 def report_as_json(report: ReceivedReport) -> dict[str, Any]:
     return {
         "id": report.pk,

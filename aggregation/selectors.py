@@ -91,6 +91,17 @@ def summary() -> dict[str, int]:
     }
 
 
+def succeeded_among(job_request_ids: list[str]) -> list[str]:
+    """Which of ``job_request_ids`` finished with a summary report."""
+    return list(
+        AggregationJob.objects.filter(
+            job_request_id__in=job_request_ids,
+            status=AggregationJob.FINISHED,
+            return_code__startswith="SUCCESS",
+        ).values_list("job_request_id", flat=True)
+    )
+
+
 def recent_jobs(limit: int = 50):
     return AggregationJob.objects.all()[:limit]
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import null_reports as N
+from . import null_reports as null_report_generation
 from . import rate_limits
-from . import reports as R
 from .aggregatable_contributions import (
     ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE,
     create_aggregatable_contributions,
@@ -22,6 +21,7 @@ from .aggregatable_contributions import (
 from .context import PENDING, AttributionResult, EngineContext, Registration
 from .event_attribution import source_matches
 from .null_reports import is_unconditionally_sent, source_registration_time
+from .reports import AGGREGATABLE, AggregatableData, Report, debug_copy, report_url
 from .storage import SCOPE_AGGREGATABLE_ATTRIBUTION, StoredSource
 from .time_units import MINUTE_MS
 
@@ -101,7 +101,7 @@ def create(
     contribs = contributions(source, trigger, now)
     if not contribs:
         return AggregatableResult("noHistograms", "trigger-aggregate-no-contributions")
-    stored = ctx.storage.find_reports(kind=R.AGGREGATABLE, destination_site=reg.context_site)
+    stored = ctx.storage.find_reports(kind=AGGREGATABLE, destination_site=reg.context_site)
     real = sum(1 for r in stored if not (r.aggregatable and r.aggregatable.is_null))
     if real >= config.max_aggregatable_reports_per_destination:
         return AggregatableResult(
@@ -122,7 +122,7 @@ def create(
     report_time = report_time_ms(ctx, now, unconditional)
     tdk = reg.trigger_debug_key(trigger)
     include = trigger.get("aggregatable_source_registration_time") == "include"
-    data = R.AggregatableData(
+    data = AggregatableData(
         api="attribution-reporting",
         attribution_destination=reg.context_site,
         reporting_origin=source.reporting_origin,
@@ -144,13 +144,13 @@ def create(
 
 
 def _new_report(
-    ctx: EngineContext, reg: Registration, data: R.AggregatableData, report_time: int, source_id: str | None
-) -> R.Report:
+    ctx: EngineContext, reg: Registration, data: AggregatableData, report_time: int, source_id: str | None
+) -> Report:
     """An aggregatable report (real or null) to the trigger's reporting origin."""
-    return R.Report(
+    return Report(
         report_id=ctx.new_id(),
-        kind=R.AGGREGATABLE,
-        url=R.report_url(reg.reporting_origin, R.AGGREGATABLE),
+        kind=AGGREGATABLE,
+        url=report_url(reg.reporting_origin, AGGREGATABLE),
         reporting_origin=reg.reporting_origin,
         report_time_ms=report_time,
         trigger_time_ms=reg.time_ms,
@@ -165,9 +165,9 @@ def null_reports(
     ctx: EngineContext,
     reg: Registration,
     trigger: dict[str, Any],
-    real: R.Report | None,
+    real: Report | None,
     source: StoredSource | None,
-) -> list[R.Report]:
+) -> list[Report]:
     """Stores and returns the null reports of a trigger whose aggregatable attribution is done.
 
     ``real`` is the aggregatable report it made (with its ``source``), or None.
@@ -177,7 +177,7 @@ def null_reports(
     max_bytes = int(trigger.get("aggregatable_filtering_id_max_bytes", 1))
     context_id = trigger.get("trigger_context_id")
     days = reg.null_aggregatable_reports_days
-    made = N.null_reports(
+    made = null_report_generation.null_reports(
         trigger_time_ms=reg.time_ms,
         source_registration_time_config=trigger.get("aggregatable_source_registration_time", "exclude"),
         attributed_source_time_ms=source.source_time_ms
@@ -194,7 +194,7 @@ def null_reports(
     out = []
     for null in made:
         report_time = report_time_ms(ctx, reg.time_ms, unconditional)  # a delay of its own
-        data = N.null_report_data(
+        data = null_report_generation.null_report_data(
             null,
             attribution_destination=reg.context_site,
             reporting_origin=reg.reporting_origin,
@@ -257,5 +257,5 @@ def store(
         source.aggregatable_dedup_keys.append(pending.dedup_key)
     result = AggregatableResult("success", report=report)
     if data.debug_mode:
-        result.debug_copy = R.debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
+        result.debug_copy = debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
     return result

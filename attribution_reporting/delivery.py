@@ -12,11 +12,11 @@ the k-th is sent 5 minutes after the next navigation, and a failure after it is 
 
 from __future__ import annotations
 
-from . import reports as R
+from .reports import AGGREGATABLE, EVENT_LEVEL, FAILED, PENDING, SENT, Report
 
 INITIAL_RETRY_DELAY_MS = 5 * 60_000
 MAX_FAILED_ATTEMPTS_RETRIED = 2
-RETRIED_KINDS = (R.EVENT_LEVEL, R.AGGREGATABLE)
+RETRIED_KINDS = (EVENT_LEVEL, AGGREGATABLE)
 
 # A report waiting for a navigation stays pending with this report time, so no timer fires.
 AWAITING_NAVIGATION_MS = 2**63 - 1
@@ -31,7 +31,7 @@ def retry_delay_ms(kind: str, failed_attempts: int) -> int | None:
     return INITIAL_RETRY_DELAY_MS * 3 ** (failed_attempts - 1)
 
 
-def after_failure(report: R.Report, now_ms: int, reason: str, navigation_retry_attempt: int = 0) -> R.Report:
+def after_failure(report: Report, now_ms: int, reason: str, navigation_retry_attempt: int = 0) -> Report:
     """The report with one more failed attempt: rescheduled, or marked failed for good."""
     report.attempts += 1
     report.last_error = reason
@@ -40,28 +40,28 @@ def after_failure(report: R.Report, now_ms: int, reason: str, navigation_retry_a
             report.report_time_ms = AWAITING_NAVIGATION_MS
             return report
         if report.attempts > navigation_retry_attempt:
-            report.status = R.FAILED
+            report.status = FAILED
             return report
     delay = retry_delay_ms(report.kind, report.attempts)
     if delay is None:
-        report.status = R.FAILED
+        report.status = FAILED
     else:
         report.report_time_ms = now_ms + delay
     return report
 
 
-def is_awaiting_navigation(report: R.Report) -> bool:
-    return report.status == R.PENDING and report.report_time_ms == AWAITING_NAVIGATION_MS
+def is_awaiting_navigation(report: Report) -> bool:
+    return report.status == PENDING and report.report_time_ms == AWAITING_NAVIGATION_MS
 
 
-def after_navigation(report: R.Report, now_ms: int) -> R.Report:
+def after_navigation(report: Report, now_ms: int) -> Report:
     """A report that waited for a navigation, due a short while after it."""
     report.report_time_ms = now_ms + NAVIGATION_RETRY_DELAY_MS
     return report
 
 
-def after_success(report: R.Report, now_ms: int) -> R.Report:
+def after_success(report: Report, now_ms: int) -> Report:
     report.attempts += 1
-    report.status = R.SENT
+    report.status = SENT
     report.report_time_ms = now_ms
     return report

@@ -63,7 +63,6 @@ from __future__ import annotations
 from typing import Any
 
 from . import delivery
-from . import reports as R
 from .config import CHROMIUM, Config
 from .context import EngineContext, Registration
 from .registration import (
@@ -73,6 +72,7 @@ from .registration import (
     RegistrationResponse,
     process_registration,
 )
+from .reports import AGGREGATABLE, EVENT_LEVEL, Report
 from .storage import Storage
 
 
@@ -113,26 +113,26 @@ class AttributionEngine:
         self, request: RegistrationRequest, response: RegistrationResponse, now_ms: int
     ) -> RegistrationOutcome:
         outcome = process_registration(self.ctx, request, response, now_ms)
-        stored = {R.EVENT_LEVEL, R.AGGREGATABLE}
+        stored = {EVENT_LEVEL, AGGREGATABLE}
         for report in outcome.reports:
             if report.kind not in stored:
                 self.ctx.storage.add_report(report)
         return outcome
 
-    def due_reports(self, now_ms: int) -> list[R.Report]:
+    def due_reports(self, now_ms: int) -> list[Report]:
         return self.ctx.storage.find_reports(due_at=now_ms)
 
     def next_report_time(self) -> int | None:
         return self.ctx.storage.next_report_time()
 
-    def report_sent(self, report_id: str, now_ms: int) -> R.Report | None:
+    def report_sent(self, report_id: str, now_ms: int) -> Report | None:
         report = self.ctx.storage.get_report(report_id)
         if report is None:
             return None
         self.ctx.storage.update_report(delivery.after_success(report, now_ms))
         return report
 
-    def report_failed(self, report_id: str, now_ms: int, reason: str = "") -> R.Report | None:
+    def report_failed(self, report_id: str, now_ms: int, reason: str = "") -> Report | None:
         """Reschedules a failed report as Chromium does, or marks it failed for good."""
         report = self.ctx.storage.get_report(report_id)
         if report is None:
@@ -141,7 +141,7 @@ class AttributionEngine:
         self.ctx.storage.update_report(delivery.after_failure(report, now_ms, reason, retry_attempt))
         return report
 
-    def navigation_committed(self, now_ms: int) -> list[R.Report]:
+    def navigation_committed(self, now_ms: int) -> list[Report]:
         """Schedules the reports whose last retry waits for a navigation; returns them."""
         waiting = [r for r in self.ctx.storage.find_reports() if delivery.is_awaiting_navigation(r)]
         for report in waiting:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import aggregatable_debug
-from . import reports as R
 from .context import EngineContext, Registration
+from .reports import AGGREGATABLE_DEBUG_REPORT, Report, report_url
 from .storage import DebugBudgetRecord, StoredSource
 
 
@@ -33,7 +33,7 @@ def _finish(
     reg: Registration,
     result: aggregatable_debug.AggregatableDebugReport | None,
     source: StoredSource | None,
-) -> list[R.Report]:
+) -> list[Report]:
     if result is None:
         return []
     if result.result == aggregatable_debug.SUCCESS:
@@ -50,10 +50,10 @@ def _finish(
         if source is not None:
             source.remaining_aggregatable_debug_budget -= result.consumed_budget
             source.num_aggregatable_debug_reports += 1
-    report = R.Report(
+    report = Report(
         report_id=ctx.new_id(),
-        kind=R.AGGREGATABLE_DEBUG_REPORT,
-        url=R.report_url(reg.reporting_origin, R.AGGREGATABLE_DEBUG_REPORT),
+        kind=AGGREGATABLE_DEBUG_REPORT,
+        url=report_url(reg.reporting_origin, AGGREGATABLE_DEBUG_REPORT),
         reporting_origin=reg.reporting_origin,
         report_time_ms=reg.time_ms,
         aggregatable=result.data,
@@ -65,7 +65,7 @@ def _finish(
 
 def source_reports(
     ctx: EngineContext, reg: Registration, source: StoredSource, types: list[str], *, stored: bool
-) -> list[R.Report]:
+) -> list[Report]:
     """The report for a source outcome; updates ``source``'s debug budget when it is stored."""
     result = aggregatable_debug.source_report(
         source.aggregatable_debug_reporting,
@@ -86,7 +86,7 @@ def trigger_reports(
     trigger: dict[str, Any],
     source: StoredSource | None,
     types: list[str],
-) -> list[R.Report]:
+) -> list[Report]:
     """The report for a trigger outcome; updates the attributed ``source``'s debug budget."""
     result = aggregatable_debug.trigger_report(
         trigger.get("aggregatable_debug_reporting"),

@@ -13,14 +13,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from . import reports as R
 from . import verbose_debug
 from .context import EngineContext, Registration
+from .reports import Report
 from .sites import InvalidURL, is_suitable_origin, origin_of
 from .storage import StoredSource
 
 
-def _report(ctx: EngineContext, reg: Registration, items: list[dict[str, Any]]) -> R.Report:
+def _report(ctx: EngineContext, reg: Registration, items: list[dict[str, Any]]) -> Report:
     return verbose_debug.verbose_report(
         items,
         reporting_origin=reg.reporting_origin,
@@ -37,7 +37,7 @@ def source_verbose(
     debug_type: str,
     *,
     destination_limit_replaced: bool = False,
-) -> list[R.Report]:
+) -> list[Report]:
     """The verbose report for a source outcome (hidden limits are reported as success)."""
     if not verbose_debug.source_debug_allowed(
         debug_reporting=source.debug_reporting, debug_permission=reg.debug_permission, fenced=reg.fenced
@@ -89,7 +89,7 @@ def trigger_verbose(
     trigger: dict[str, Any],
     source: StoredSource | None,
     items: list[dict[str, Any]],
-) -> list[R.Report]:
+) -> list[Report]:
     """One verbose report of a trigger's items, if the trigger (and its source) allow it."""
     allowed = verbose_debug.trigger_debug_allowed(
         debug_reporting=bool(trigger.get("debug_reporting")),
@@ -104,7 +104,7 @@ def trigger_verbose(
 
 def header_error_reports(
     ctx: EngineContext, reg: Registration, header: str, value: str, *, report_header_errors: bool
-) -> list[R.Report]:
+) -> list[Report]:
     """``header-parsing-error`` for a header that did not parse, when the response asked for it."""
     if not verbose_debug.header_error_allowed(report_header_errors=report_header_errors, fenced=reg.fenced):
         return []
@@ -112,7 +112,7 @@ def header_error_reports(
     return [_report(ctx, reg, [item])]
 
 
-def os_delegated_reports(ctx: EngineContext, reg: Registration, kind: str, urls: list[str]) -> list[R.Report]:
+def os_delegated_reports(ctx: EngineContext, reg: Registration, kind: str, urls: list[str]) -> list[Report]:
     """``os-source-delegated``/``os-trigger-delegated``, each to its registration URL's origin."""
     if reg.fenced:
         return []

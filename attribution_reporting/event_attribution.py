@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import rate_limits
-from . import reports as R
 from .context import PENDING, AttributionResult, EngineContext, Registration
 from .event_level import WINDOW_NOT_STARTED, WINDOW_PASSED, match_trigger_data, new_report, window_for
 from .filters import matches
+from .reports import EVENT_LEVEL, Report, debug_copy
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
 
 
@@ -90,11 +90,11 @@ def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: 
     if not source.event_level_attributable:
         return EventResult("excessiveReports", "trigger-event-excessive-reports", body=body)
 
-    replaced: R.Report | None = None
+    replaced: Report | None = None
     if source.num_event_reports >= source.max_event_level_reports:
         same_time = [
             r
-            for r in ctx.storage.find_reports(source_id=source.source_id, kind=R.EVENT_LEVEL)
+            for r in ctx.storage.find_reports(source_id=source.source_id, kind=EVENT_LEVEL)
             if r.report_time_ms == report.report_time_ms
         ]
         if not same_time:
@@ -114,7 +114,7 @@ def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: 
                 "trigger-event-attributions-per-source-destination-limit",
                 limit=str(ctx.config.rate_limit_max_attributions),
             )
-        pending_reports = ctx.storage.find_reports(kind=R.EVENT_LEVEL, destination_site=reg.context_site)
+        pending_reports = ctx.storage.find_reports(kind=EVENT_LEVEL, destination_site=reg.context_site)
         if len(pending_reports) >= ctx.config.max_event_level_reports_per_destination:
             return EventResult(
                 "noCapacityForConversionDestination",
@@ -147,5 +147,5 @@ def store(ctx: EngineContext, reg: Registration, source: StoredSource, pending: 
     ctx.storage.add_rate_limits([record])
     result.report = report
     if "source_debug_key" in report.body:  # both debug keys set: the body carries them
-        result.debug_copy = R.debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
+        result.debug_copy = debug_copy(report, report_id=ctx.new_id(), time_ms=reg.time_ms)
     return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import reports as R
+from .reports import EVENT_LEVEL, Report, report_url
 from .storage import StoredSource
 
 WINDOW_NOT_STARTED = "not-started"
@@ -101,12 +101,12 @@ def new_report(
     priority: int = 0,
     destination_site: str,
     context_site: str | None = None,
-) -> R.Report:
+) -> Report:
     """The spec's "obtain an event-level report": a real one, or a fake one of a noised source."""
-    return R.Report(
+    return Report(
         report_id=report_id,
-        kind=R.EVENT_LEVEL,
-        url=R.report_url(source.reporting_origin, R.EVENT_LEVEL),
+        kind=EVENT_LEVEL,
+        url=report_url(source.reporting_origin, EVENT_LEVEL),
         reporting_origin=source.reporting_origin,
         report_time_ms=report_time_ms,
         trigger_time_ms=trigger_time_ms,

@@ -21,11 +21,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import reports as R
 from .aggregatable_report import interop_payload
 from .config import Config
 from .engine import AttributionEngine, RegistrationRequest, RegistrationResponse
 from .jsonc import load
+from .reports import VERBOSE_DEBUG, Report
 from .storage import MemoryStorage, Storage
 from .verbose_debug import interop_payload as verbose_interop_payload
 
@@ -75,7 +75,7 @@ def _config(api_config: dict[str, Any] | None) -> Config:
     return config
 
 
-def payload_of(report: R.Report) -> Any:
+def payload_of(report: Report) -> Any:
     """The report's payload as interop files show it: decrypted, and without report ids.
 
     Chromium's runner leaves report ids out, also inside a verbose item whose body is an
@@ -85,7 +85,7 @@ def payload_of(report: R.Report) -> Any:
         return interop_payload(report.aggregatable)
     if isinstance(report.body, dict):
         return {k: v for k, v in report.body.items() if k != "report_id"}
-    if report.kind == R.VERBOSE_DEBUG:
+    if report.kind == VERBOSE_DEBUG:
         return verbose_interop_payload(report.body)
     return report.body
 

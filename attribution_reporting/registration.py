@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import reports as R
 from .context import EngineContext, Registration
 from .engine_verbose_debug import header_error_reports, os_delegated_reports
 from .explanations import source_explanation, trigger_explanation
+from .reports import Report
 from .sites import InvalidURL, is_suitable_origin, origin_of, site_of
 from .source_processing import PRIVACY_LIMITS, process_source
 from .trigger_attribution import process_trigger
@@ -60,7 +60,7 @@ class RegistrationOutcome:
     value: Any = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    reports: list[R.Report] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     header: str | None = None
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import reports as R
 from .context import EngineContext
+from .reports import AGGREGATABLE, EVENT_LEVEL
 from .storage import SCOPE_SOURCE
 
 
@@ -23,8 +23,8 @@ def remove_sources(
     doomed_records: list[str] = []
     for source_id in ids:
         for report in ctx.storage.find_reports(source_id=source_id):
-            future_event = report.kind == R.EVENT_LEVEL and (report.trigger_time_ms or 0) >= now_ms
-            if future_event or (report.kind == R.AGGREGATABLE and all_aggregatable):
+            future_event = report.kind == EVENT_LEVEL and (report.trigger_time_ms or 0) >= now_ms
+            if future_event or (report.kind == AGGREGATABLE and all_aggregatable):
                 doomed_reports.append(report.report_id)
         for record in ctx.storage.find_rate_limits(source_id=source_id):
             if record.scope != SCOPE_SOURCE and (

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import attribution_scopes_processing, destination_limits, rate_limits
-from . import reports as R
 from .aggregatable_contributions import ALLOWED_AGGREGATABLE_BUDGET_PER_SOURCE
 from .context import EngineContext, Registration
 from .engine_aggregatable_debug import source_reports
@@ -20,6 +19,7 @@ from .engine_verbose_debug import source_verbose
 from .event_level import new_report, window_bounds
 from .randomized_response import FakeReport, num_states, pick_rate, randomized_response
 from .removal import remove_sources
+from .reports import Report
 from .sites import site_of
 from .storage import SCOPE_EVENT_ATTRIBUTION, StoredSource
 
@@ -57,7 +57,7 @@ _STATUS_OF_DEBUG_TYPE = {debug_type: status for status, debug_type in STATUS_DEB
 class SourceResult:
     status: str
     source: StoredSource | None
-    reports: list[R.Report] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     stored: bool = False
 
 
@@ -193,7 +193,7 @@ def process_source(
     ctx.storage.add_rate_limits(rate_limits.source_records(ctx, reg, source))
     rate_limits.purge(ctx, source.source_site, now)
 
-    reports: list[R.Report] = []
+    reports: list[Report] = []
     if response is not None:
         # Even an empty response counts as attributions: noise must not be visible in rate limits.
         reports += _fake_reports(ctx, reg, source, response)
@@ -240,7 +240,7 @@ def _hidden(
 
 def _fake_reports(
     ctx: EngineContext, reg: Registration, source: StoredSource, response: list[FakeReport]
-) -> list[R.Report]:
+) -> list[Report]:
     """One event-level report per fake output, timed as if triggered at its window's start."""
     bounds = window_bounds(source)
     out = []

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import aggregatable_debug_reporting as adr
-from . import event_report_windows as erw
+from . import aggregatable_debug_reporting, event_report_windows
 from .attribution_scopes import source_scopes
 from .config import Config
 from .containers import (
@@ -189,21 +188,26 @@ def parse_source(
     if d is INVALID:
         return INVALID
 
-    expiry = field("expiry", erw.expiry, source_type)(d, ctx)
+    expiry = field("expiry", event_report_windows.expiry, source_type)(d, ctx)
     windows = exclusive(
         {
-            "event_report_window": lambda v, ctx: erw.event_report_window(v, ctx, expiry, source_type),
-            "event_report_windows": lambda v, ctx: erw.event_report_windows(v, ctx, expiry),
+            "event_report_window": lambda v, ctx: event_report_windows.event_report_window(
+                v, ctx, expiry, source_type
+            ),
+            "event_report_windows": lambda v, ctx: event_report_windows.event_report_windows(v, ctx, expiry),
         },
-        INVALID if expiry is INVALID else erw.default_windows(expiry, source_type),
+        INVALID if expiry is INVALID else event_report_windows.default_windows(expiry, source_type),
     )(d, ctx)
-    max_reports = field("max_event_level_reports", erw.max_event_level_reports, source_type)(d, ctx)
-    trigger_data = exclusive({"trigger_data": erw.trigger_data}, erw.default_trigger_data(source_type))(
+    max_reports = field("max_event_level_reports", event_report_windows.max_event_level_reports, source_type)(
         d, ctx
     )
+    trigger_data = exclusive(
+        {"trigger_data": event_report_windows.trigger_data},
+        event_report_windows.default_trigger_data(source_type),
+    )(d, ctx)
 
     def aggregatable_report_window(v: Any, ctx: Context) -> Any:
-        return expiry if v is MISSING else erw.single_report_window(v, ctx, expiry)
+        return expiry if v is MISSING else event_report_windows.single_report_window(v, ctx, expiry)
 
     def epsilon(v: Any, ctx: Context) -> Any:
         n = number(v, ctx)
@@ -237,7 +241,7 @@ def parse_source(
             ("trigger_data", lambda d, ctx: trigger_data),
             (
                 "aggregatable_debug_reporting",
-                field("aggregatable_debug_reporting", adr.source_config, config),
+                field("aggregatable_debug_reporting", aggregatable_debug_reporting.source_config, config),
             ),
             (
                 "trigger_data_matching",
@@ -264,7 +268,9 @@ def parse_source(
     if s is INVALID:
         return INVALID
 
-    if s["trigger_data_matching"] == "modulus" and not erw.is_contiguous_from_zero(s["trigger_data"]):
+    if s["trigger_data_matching"] == "modulus" and not event_report_windows.is_contiguous_from_zero(
+        s["trigger_data"]
+    ):
         with ctx.at("trigger_data_matching"):
             ctx.error("trigger_data must form a contiguous sequence of integers starting at 0 for modulus")
         return INVALID

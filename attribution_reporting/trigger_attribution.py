@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import aggregatable_attribution, event_attribution, rate_limits
-from . import reports as R
 from .context import EngineContext, Registration
 from .engine_aggregatable_debug import trigger_reports
 from .engine_verbose_debug import trigger_item, trigger_verbose
+from .reports import Report
 from .storage import StoredSource
 
 ORIGIN_LIMIT = "trigger-reporting-origin-limit"
@@ -28,7 +28,7 @@ class TriggerResult:
     event_status: str
     aggregatable_status: str
     source: StoredSource | None = None
-    reports: list[R.Report] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     debug_types: list[str] = field(default_factory=list)
 
 
@@ -136,7 +136,7 @@ def process_trigger(ctx: EngineContext, reg: Registration, trigger: dict[str, An
         )
         if item not in items:
             items.append(item)
-    reports: list[R.Report] = []
+    reports: list[Report] = []
     if event is not None and event.report is not None:
         reports.append(event.report)
     if aggregatable is not None and aggregatable.report is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import aggregatable_debug_reporting as adr
+from . import aggregatable_debug_reporting
 from .aggregatable_values import (
     DEFAULT_FILTERING_ID_MAX_BYTES,
     SOURCE_REGISTRATION_TIME,
@@ -157,12 +157,14 @@ def parse_trigger(j: Any, ctx: Context, config: Config | None = None) -> Any:
             ),
             (
                 "aggregatable_debug_reporting",
-                field("aggregatable_debug_reporting", adr.trigger_config, config),
+                field("aggregatable_debug_reporting", aggregatable_debug_reporting.trigger_config, config),
             ),
             ("attribution_scopes", field("attribution_scopes", with_default(trigger_scopes, list))),
             (
                 "aggregation_coordinator_origin",
-                field("aggregation_coordinator_origin", adr.coordinator_origin, config),
+                field(
+                    "aggregation_coordinator_origin", aggregatable_debug_reporting.coordinator_origin, config
+                ),
             ),
             # A bad debug key or flag only costs debugging, so it warns and falls back.
             ("debug_key", field("debug_key", with_default(with_error_as_warning(_u64_str, None), None))),

@@ -28,15 +28,14 @@ from pathlib import Path
 
 from aggregation import engine, report_ids
 from aggregation_api import avro_io
-from attribution_reporting import aggregatable_payload as ap
-from attribution_reporting import coordinator_keys
+from attribution_reporting import aggregatable_payload, coordinator_keys
 
 ORIGIN = "https://adtech.example"
 HOUR = 1_767_225_600
 
 
 def _shared_info(i: int) -> str:
-    return ap.serialize_shared_info(
+    return aggregatable_payload.serialize_shared_info(
         {
             "api": "attribution-reporting",
             "attribution_destination": "https://shop.example",
@@ -64,7 +63,9 @@ def throughput(n: int, folder: Path) -> dict:
     records = []
     for i in range(n):
         info = _shared_info(i)
-        payload = base64.b64decode(ap.encrypt_payload(_contributions(i), pair.public_key, info))
+        payload = base64.b64decode(
+            aggregatable_payload.encrypt_payload(_contributions(i), pair.public_key, info)
+        )
         records.append({"payload": payload, "key_id": pair.id, "shared_info": info})
     avro_io.write_reports(path, records)
 
@@ -108,11 +109,15 @@ def throughput(n: int, folder: Path) -> dict:
         "library_key_load_us": _per_call(
             lambda r: X25519PrivateKey.from_private_bytes(pair.private_key), sample
         ),
-        "library_decode_plaintext_us": _per_call(lambda r: ap.decode_plaintext(plaintext), sample),
+        "library_decode_plaintext_us": _per_call(
+            lambda r: aggregatable_payload.decode_plaintext(plaintext), sample
+        ),
         # The steps aggregate_shard takes per report besides HPKE itself.
         "avro_read_us": _avro_read_us(path, n),
         "parse_shared_info_us": _per_call(lambda r: engine.parse_shared_info(r["shared_info"]), sample),
-        "histogram_contributions_us": _per_call(lambda r: ap.histogram_contributions(plaintext), sample),
+        "histogram_contributions_us": _per_call(
+            lambda r: aggregatable_payload.histogram_contributions(plaintext), sample
+        ),
     }
     return {
         "reports": n,
@@ -140,7 +145,7 @@ def _per_call(fn, items) -> float:
 
 def memory(n: int, folder: Path) -> dict:
     path = folder / "stream.avro"
-    plaintext = ap.encode_plaintext(_contributions(1))
+    plaintext = aggregatable_payload.encode_plaintext(_contributions(1))
     avro_io.write_reports(
         path,
         ({"payload": plaintext, "key_id": "cleartext", "shared_info": _shared_info(i)} for i in range(n)),

@@ -140,7 +140,7 @@ async def _load(port: int, reports: int, seconds: float, connections: int) -> di
 
 
 def _stored(env: dict[str, str]) -> int:
-    code = "from adtech.models import ReceivedReport as R; print(R.objects.count())"
+    code = "from adtech.models import ReceivedReport; print(ReceivedReport.objects.count())"
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
     )
@@ -157,7 +157,7 @@ def run_server(name: str, template: Path | None, tmp: Path, args: argparse.Names
         shutil.copy(template, database)
     env = _env(var, database, args, port)
     if args.database_url:
-        clear = "from adtech.models import ReceivedReport as R; R.objects.all().delete()"
+        clear = "from adtech.models import ReceivedReport; ReceivedReport.objects.all().delete()"
         subprocess.run([sys.executable, "manage.py", "shell", "-c", clear], env=env, cwd=ROOT, check=True)
     command = _commands(port, args.gunicorn_workers)[name]
     proc = subprocess.Popen(

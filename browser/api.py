@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import FAILED, KINDS, PENDING, SENT
 from attribution_reporting.time_units import DAY_MS, HOUR_MS
 from config.jsonbody import BoundedJSONParser, BoundedPlainTextJSONParser
 
@@ -199,12 +199,12 @@ class ReportsView(APIView):
     def get(self, request: Request) -> Response:
         kind = request.query_params.get("kind") or None
         state = request.query_params.get("status") or None
-        if kind and kind not in (*R.KINDS, "debug"):
+        if kind and kind not in (*KINDS, "debug"):
             return Response(
-                {"error": f"unknown kind {kind!r}; one of {', '.join(R.KINDS)} or debug"},
+                {"error": f"unknown kind {kind!r}; one of {', '.join(KINDS)} or debug"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if state and state not in (R.PENDING, R.SENT, R.FAILED):
+        if state and state not in (PENDING, SENT, FAILED):
             return Response(
                 {"error": "status is pending, sent or failed"}, status=status.HTTP_400_BAD_REQUEST
             )

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from attribution_reporting import reports as R
 from attribution_reporting.config import CHROMIUM, DEFAULT_COORDINATOR_ORIGINS, Config
 from attribution_reporting.engine import DRAW, AttributionEngine, RegistrationRequest, RegistrationResponse
+from attribution_reporting.reports import Report
 
 from . import clock
 from .storage import DatabaseStorage
@@ -63,7 +63,7 @@ class HopResult:
     status: str
     explanation: str
     detail: dict[str, Any] = field(default_factory=dict)
-    reports: list[R.Report] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
 
 def _status(outcome: Any) -> str:

@@ -14,6 +14,7 @@ import httpx
 from attribution_reporting.sites import InvalidURL, origin_of, site_of
 
 from .http_client import send_as_chrome
+from .http_client import user_agent as browser_user_agent
 
 
 def same_origin(a: str, b: str) -> bool:
@@ -83,7 +84,7 @@ def preflight(
     if unsafe:
         headers["Access-Control-Request-Headers"] = ",".join(unsafe)
     if user_agent:
-        headers["User-Agent"] = user_agent
+        headers["User-Agent"] = browser_user_agent(user_agent)
     sent_referer = referer(referrer, url)
     if sent_referer:
         headers["Referer"] = sent_referer

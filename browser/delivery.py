@@ -23,9 +23,16 @@ import httpx
 from django.db.models import Q
 from django.utils import timezone
 
-from attribution_reporting import reports as R
 from attribution_reporting.aggregatable_payload import PayloadError
 from attribution_reporting.aggregatable_report import report_body
+from attribution_reporting.reports import (
+    AGGREGATABLE,
+    AGGREGATABLE_DEBUG,
+    AGGREGATABLE_DEBUG_REPORT,
+    EVENT_LEVEL,
+    PENDING,
+    Report,
+)
 from attribution_reporting.time_units import MINUTE_MS
 from config.loopback import LoopbackTransport
 
@@ -38,7 +45,7 @@ LEASE = timedelta(seconds=60)
 ETA_HORIZON_MS = 30 * MINUTE_MS
 _rng = random.SystemRandom()
 
-AGGREGATABLE_KINDS = (R.AGGREGATABLE, R.AGGREGATABLE_DEBUG, R.AGGREGATABLE_DEBUG_REPORT)
+AGGREGATABLE_KINDS = (AGGREGATABLE, AGGREGATABLE_DEBUG, AGGREGATABLE_DEBUG_REPORT)
 
 
 def enqueue(report_id: str, eta_real_ms: int | None = None) -> None:
@@ -63,11 +70,11 @@ def enqueue(report_id: str, eta_real_ms: int | None = None) -> None:
         log.warning("could not queue report %s for delivery (%s); the sweep will send it", report_id, exc)
 
 
-def schedule(reports: Iterable[R.Report]) -> None:
+def schedule(reports: Iterable[Report]) -> None:
     """Queues newly created reports: due ones at once, soon-due ones with an ETA."""
     now = clock.now_ms()
     for report in reports:
-        if report.status != R.PENDING:
+        if report.status != PENDING:
             continue
         if report.report_time_ms <= now:
             enqueue(report.report_id)
@@ -80,14 +87,14 @@ def due_report_ids(now_ms: int | None = None) -> list[str]:
     now = clock.now_ms() if now_ms is None else now_ms
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
     qs = models.Report.objects.filter(
-        free, profile=profiles.current(), status=R.PENDING, report_time_ms__lte=now
+        free, profile=profiles.current(), status=PENDING, report_time_ms__lte=now
     ).order_by("report_time_ms")
     return list(qs.values_list("report_id", flat=True))
 
 
 def _pending_profiles() -> list[str]:
     return list(
-        models.Report.objects.filter(status=R.PENDING).order_by().values_list("profile", flat=True).distinct()
+        models.Report.objects.filter(status=PENDING).order_by().values_list("profile", flat=True).distinct()
     )
 
 
@@ -108,7 +115,7 @@ def _sweep_profile() -> list[str]:
         enqueue(report_id)
     soon = models.Report.objects.filter(
         profile=profiles.current(),
-        status=R.PENDING,
+        status=PENDING,
         report_time_ms__gt=now,
         report_time_ms__lte=now + ETA_HORIZON_MS,
     ).values_list("report_id", "report_time_ms")
@@ -119,14 +126,14 @@ def _sweep_profile() -> list[str]:
 
 def _claim(report_id: str, *, force: bool) -> bool:
     qs = models.Report.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()), report_id=report_id, status=R.PENDING
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()), report_id=report_id, status=PENDING
     )
     if not force:
         qs = qs.filter(report_time_ms__lte=clock.now_ms())
     return qs.update(lease_until=timezone.now() + LEASE) == 1
 
 
-def _body(report: R.Report, transport: httpx.BaseTransport | None) -> tuple[object, str]:
+def _body(report: Report, transport: httpx.BaseTransport | None) -> tuple[object, str]:
     """The JSON body to POST and a note about how it was made."""
     if report.kind not in AGGREGATABLE_KINDS or report.aggregatable is None:
         return report.body, ""
@@ -203,13 +210,13 @@ def _send_report(report_id: str, *, force: bool, transport: httpx.BaseTransport 
     return _failed(eng, report, reason, status=response.status_code, sent_body=text, note=note)
 
 
-def _failed(eng, report: R.Report, reason: str, *, status: int | None, sent_body: str, note: str = "") -> str:
+def _failed(eng, report: Report, reason: str, *, status: int | None, sent_body: str, note: str = "") -> str:
     now = clock.now_ms()
     updated = eng.report_failed(report.report_id, now, reason)
-    if updated is not None and updated.status == R.PENDING:
+    if updated is not None and updated.status == PENDING:
         minutes = max(0, (updated.report_time_ms - now) // MINUTE_MS)
         outcome = f"{reason} It will be tried again in {minutes} minutes (attempt {updated.attempts + 1})."
-    elif report.kind in (R.EVENT_LEVEL, R.AGGREGATABLE):
+    elif report.kind in (EVENT_LEVEL, AGGREGATABLE):
         outcome = f"{reason} Given up after {updated.attempts if updated else '?'} attempts, as Chrome does."
     else:
         outcome = f"{reason} Debug reports are sent once and never retried."
@@ -219,7 +226,7 @@ def _failed(eng, report: R.Report, reason: str, *, status: int | None, sent_body
         sent_body=sent_body,
         delivery_note=" ".join(p for p in (note, outcome) if p),
     )
-    if updated is not None and updated.status == R.PENDING:
+    if updated is not None and updated.status == PENDING:
         schedule([updated])
     return "failed: " + outcome
 

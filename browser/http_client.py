@@ -14,10 +14,20 @@ import httpx
 
 # Chrome's usual string plus a product token of its own, so the ad tech can show which
 # registrations and reports came from the simulated browser and which from a real Chrome.
+PRODUCT_TOKEN = "AttributionLabSimulatedBrowser/1.0"
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 "
-    "AttributionLabSimulatedBrowser/1.0"
+    + PRODUCT_TOKEN
 )
+
+
+def user_agent(page_user_agent: str) -> str:
+    """The browser's own User-Agent with the product token after it, as an embedder appends its own."""
+    if not page_user_agent:
+        return USER_AGENT
+    return page_user_agent if PRODUCT_TOKEN in page_user_agent else f"{page_user_agent} {PRODUCT_TOKEN}"
+
+
 TIMEOUT_S = 5.0
 
 

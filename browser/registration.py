@@ -121,7 +121,7 @@ def check_context(ctx: Context) -> None:
         )
 
 
-def _http_url(url: str) -> str | None:
+def http_url(url: str) -> str | None:
     """Why ``url`` cannot be requested, or None when it is a fine http(s) URL."""
     try:
         parsed = parse_url(url)
@@ -156,7 +156,7 @@ def _shown_headers(response: httpx.Response) -> dict[str, str]:
     }
 
 
-def _save_hop(
+def save_hop(
     registration: models.Registration,
     index: int,
     url: str,
@@ -185,7 +185,7 @@ def _origin_or_blank(url: str) -> str:
         return ""
 
 
-def _record_hop(
+def record_hop(
     registration: models.Registration,
     index: int,
     url: str,
@@ -195,7 +195,7 @@ def _record_hop(
 ) -> None:
     """Feeds one response to the engine and stores the hop, in one transaction."""
     response = exchange.response
-    save = partial(_save_hop, registration, index, url, exchange.request_headers, response)
+    save = partial(save_hop, registration, index, url, exchange.request_headers, response)
     # The hops of one navigation's redirect chain share an id (the per-navigation scope limit).
     navigation_id = (
         f"registration-{registration.pk}-{registration.created_at.timestamp()}"
@@ -249,7 +249,7 @@ def _process_hop(
         transaction.on_commit(lambda: delivery.schedule(result.reports))
 
 
-def _finish(registration: models.Registration, error: str = "") -> models.Registration:
+def finish_registration(registration: models.Registration, error: str = "") -> models.Registration:
     hops = list(registration.hops.all())
     parts = [
         h.explanation for h in hops if h.explanation and h.status not in ("requestFailed", "requestNotMade")

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL, FAILED, PENDING, SENT
 
 from . import attribution, clock, cookies, coordinator, models, profiles
 from .statuses import NavigationState, ReportStatus, SourceStatus, hop_category
@@ -68,9 +68,9 @@ def summary() -> dict[str, Any]:
         "registrations": _mine(models.Registration).count(),
         "reports": reports,
         "reports_total": sum(sum(v.values()) for v in reports.values()),
-        "reports_pending": _mine(models.Report).filter(status=R.PENDING).count(),
-        "reports_sent": _mine(models.Report).filter(status=R.SENT).count(),
-        "reports_failed": _mine(models.Report).filter(status=R.FAILED).count(),
+        "reports_pending": _mine(models.Report).filter(status=PENDING).count(),
+        "reports_sent": _mine(models.Report).filter(status=SENT).count(),
+        "reports_failed": _mine(models.Report).filter(status=FAILED).count(),
     }
 
 
@@ -91,7 +91,7 @@ def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
 
 def sent_report_ids() -> list[str]:
     """The current profile's reports that were delivered: what the reporting origin got from it."""
-    return list(_mine(models.Report).filter(status=R.SENT).values_list("report_id", flat=True))
+    return list(_mine(models.Report).filter(status=SENT).values_list("report_id", flat=True))
 
 
 def state() -> dict[str, Any]:
@@ -275,7 +275,7 @@ def reports(*, kind: str | None = None, status: str | None = None, limit: int = 
     """Reports, newest first; ``kind`` may be "debug" for every debug kind."""
     qs = _mine(models.Report).order_by("-id")
     if kind == "debug":
-        qs = qs.exclude(kind__in=(R.EVENT_LEVEL, R.AGGREGATABLE))
+        qs = qs.exclude(kind__in=(EVENT_LEVEL, AGGREGATABLE))
     elif kind:
         qs = qs.filter(kind=kind)
     if status:

@@ -7,6 +7,7 @@ Views and other apps call these; the work itself lives in :mod:`browser.registra
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -14,11 +15,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import PENDING
 from attribution_reporting.time_units import DAY_S, HOUR_S, MINUTE_S
 
 from . import attribution, clock, cookies, delivery, models, profiles, selectors, storage, testing
-from .network import PageRequest, PageResponse, fetch, register
+from .network import fetch, register
 from .registration import (
     NAVIGATION_MECHANISMS,
     NAVIGATION_ONLY,
@@ -27,6 +28,7 @@ from .registration import (
     check_context,
     outcome_json,
 )
+from .request_envelope import PageRequest, PageResponse
 
 __all__ = [
     "Context",
@@ -127,13 +129,18 @@ def fetch_for_page(
         return PageResponse(
             url=page.url, error=f"The simulated browser's storage is busy ({exc}); try again."
         )
-    if rid and result.registration is not None:
+    if _REQUEST_ID.fullmatch(rid) and result.registration is not None:
         cache.set(_outcome_key(rid), outcome_json(result.registration), OUTCOME_TTL_S)
     return result
 
 
 def page_outcome(rid: str) -> dict | None:
-    return cache.get(_outcome_key(rid))
+    """What the page's request ``rid`` registered; None when unknown (or not a request id at all)."""
+    return cache.get(_outcome_key(rid)) if _REQUEST_ID.fullmatch(rid) else None
+
+
+# The shim's and the worker's request ids: letters and digits (base 36); nothing else reaches a key.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 # Page outcomes live in the cache under a generation number: the reset starts a new generation,
@@ -144,7 +151,7 @@ _OUTCOME_GENERATION = "browser:outcome-generation"
 def _outcome_key(rid: str) -> str:
     generation = cache.get_or_set(_OUTCOME_GENERATION, 0, timeout=None)
     # Kept per profile too: one attendee cannot read another's by its request id.
-    return f"browser:outcome:{generation}:{profiles.current()}:{rid[:64]}"
+    return f"browser:outcome:{generation}:{profiles.current()}:{rid}"
 
 
 def forget_page_outcomes() -> None:
@@ -216,7 +223,7 @@ def clear_data() -> dict[str, int]:
 def _due_now() -> list[str]:
     return list(
         models.Report.objects.filter(
-            profile=profiles.current(), status=R.PENDING, report_time_ms__lte=clock.now_ms()
+            profile=profiles.current(), status=PENDING, report_time_ms__lte=clock.now_ms()
         ).values_list("report_id", flat=True)
     )
 
@@ -264,7 +271,7 @@ def send_now(report_id: str, *, transport: httpx.BaseTransport | None = None) ->
 
 def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
     ids = (
-        models.Report.objects.filter(profile=profiles.current(), status=R.PENDING)
+        models.Report.objects.filter(profile=profiles.current(), status=PENDING)
         .order_by("report_time_ms")
         .values_list("report_id", flat=True)
     )

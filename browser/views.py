@@ -17,7 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import cors, navigation, network, origins, selectors, services
+from . import cors, navigation, origins, request_envelope, selectors, services
 from .api import run_action
 from .registration import RegistrationError
 
@@ -44,7 +44,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "browser/home.html",
-        {"initial": initial, "state": initial["state"], "fidelity": selectors.fidelity()},
+        {
+            "initial": initial,
+            "state": initial["state"],
+            "fidelity": selectors.fidelity(),
+            # In room mode, whose browser this is (the middleware read it from the attendee's token).
+            "room_profile": getattr(request, "room_profile", None) if settings.ARA_ROOM else None,
+        },
     )
 
 
@@ -176,7 +182,7 @@ def network_fetch(request: HttpRequest) -> HttpResponse:
     except RequestDataTooBig:
         message = (
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; the simulated "
-            f"browser forwards at most {network.MAX_BODY_BYTES:,}, so the request was not made."
+            f"browser forwards at most {request_envelope.MAX_BODY_BYTES:,}, so the request was not made."
         )
         response = _cors(HttpResponse(message, status=413, content_type="text/plain; charset=utf-8"), origin)
         response["Attribution-Lab-Error"] = _b64json(message)

@@ -49,7 +49,7 @@ def choose_broker(var_dir: Path, env: Mapping[str, str] | None = None) -> Broker
             url if url.startswith(("redis://", "rediss://")) else _file_backend(var_dir)
         )
         return BrokerChoice(
-            url, "configured", {}, backend, f"Celery broker from CELERY_BROKER_URL: {_redact(url)}"
+            url, "configured", {}, backend, f"Celery broker from CELERY_BROKER_URL: {redact(url)}"
         )
     if env.get("ARA_EMBEDDED_BROKER", "") != "1" and redis_answers():
         url = "redis://127.0.0.1:6379/0"
@@ -110,7 +110,7 @@ def _file_backend(var_dir: Path) -> str:
     return f"file://{results}"
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"

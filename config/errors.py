@@ -39,6 +39,7 @@ TITLES = {
     413: "Request too large",
     414: "Address too long",
     415: "Unsupported content type",
+    429: "Too many requests",
     431: "Request headers too large",
     500: "Something went wrong",
 }

@@ -57,6 +57,12 @@ ARA_ROOM_INSTRUCTOR_KEY = os.environ.get("ARA_ROOM_INSTRUCTOR_KEY", "")
 # Per attendee, so one cannot slow the room: stored sources, and registrations in any minute.
 ARA_ROOM_MAX_SOURCES = int(os.environ.get("ARA_ROOM_MAX_SOURCES", "200"))
 ARA_ROOM_REGISTRATIONS_PER_MINUTE = int(os.environ.get("ARA_ROOM_REGISTRATIONS_PER_MINUTE", "120"))
+# Joins per client address per minute (a room behind one NAT shares an address: raise it), and
+# attendees in all: each join makes a profile, so joining cannot be a way to fill the server.
+ARA_ROOM_JOINS_PER_MINUTE = int(os.environ.get("ARA_ROOM_JOINS_PER_MINUTE", "30"))
+ARA_ROOM_MAX_ATTENDEES = int(os.environ.get("ARA_ROOM_MAX_ATTENDEES", "200"))
+# Behind a reverse proxy, the client's address is the last one it appends to X-Forwarded-For.
+ARA_TRUST_X_FORWARDED_FOR = env_bool("ARA_TRUST_X_FORWARDED_FOR", ARA_SCHEME == "https")
 # Host routing answers unknown hosts with its own 400 page, so Django's check is open.
 ALLOWED_HOSTS = ["*"]
 # Behind a TLS proxy (Caddy, nginx) that says so in X-Forwarded-Proto: cookies only over https.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from config.broker import _redact
+from config.broker import redact
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/attribution_lab"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
@@ -59,15 +59,15 @@ def check_database(url: str) -> str:
     if urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
         raise Unavailable(
             f"DATABASE_URL must name a PostgreSQL database for a room (several processes write at once); "
-            f"got {_redact(url)}"
+            f"got {redact(url)}"
         )
     name = urlsplit(url).path.lstrip("/")
     try:
         psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
-        return f"PostgreSQL: {_redact(url)}"
+        return f"PostgreSQL: {redact(url)}"
     except psycopg.OperationalError as exc:
         if not name or f'database "{name}" does not exist' not in str(exc):
-            raise Unavailable(f"PostgreSQL at {_redact(url)} does not answer: {_first_line(exc)}") from None
+            raise Unavailable(f"PostgreSQL at {redact(url)} does not answer: {_first_line(exc)}") from None
     try:
         maintenance = urlsplit(url)._replace(path="/postgres").geturl()
         with psycopg.connect(maintenance, connect_timeout=CONNECT_TIMEOUT, autocommit=True) as conn:
@@ -76,7 +76,7 @@ def check_database(url: str) -> str:
         raise Unavailable(
             f"PostgreSQL database {name!r} does not exist and could not be created: {_first_line(exc)}"
         ) from None
-    return f"PostgreSQL: created the database {name!r} at {_redact(url)}"
+    return f"PostgreSQL: created the database {name!r} at {redact(url)}"
 
 
 def database_connections_needed(
@@ -115,7 +115,7 @@ def check_broker(url: str) -> None:
     if scheme not in ("redis", "rediss"):
         raise Unavailable(
             f"CELERY_BROKER_URL must be a Redis URL for a room (workers on other machines share it); "
-            f"got {_redact(url)}"
+            f"got {redact(url)}"
         )
     import redis
 
@@ -126,7 +126,7 @@ def check_broker(url: str) -> None:
         client.ping()
         client.close()
     except redis.RedisError as exc:
-        raise Unavailable(f"Redis at {_redact(url)} does not answer: {_first_line(exc)}") from None
+        raise Unavailable(f"Redis at {redact(url)} does not answer: {_first_line(exc)}") from None
 
 
 def secret_key(var_dir: Path, env: Mapping[str, str]) -> tuple[str, str]:

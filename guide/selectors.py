@@ -66,6 +66,27 @@ def adtech_summary_for_profile(state: PartyState) -> PartyState:
     return PartyState(True, {**state.data, "reports_by_kind": mine.data, "by_browser": {}})
 
 
+def aggregation_summary_for_profile(state: PartyState) -> PartyState:
+    """The aggregation service's summary ``state`` as one attendee's step 7 counts it (room mode).
+
+    The room shares one summary report; the attendee's step is done once a finished one took
+    aggregatable reports their own browser delivered (the ad tech's batch knows them by id).
+    """
+    if not state.ok:
+        return state
+
+    def mine() -> dict[str, Any]:
+        batched = adtech_selectors.summary_jobs_for(browser_selectors.sent_report_ids())
+        done = aggregation_selectors.succeeded_among(list(batched))
+        return {
+            "covering": len(done),
+            "my_reports_summarized": sum(batched[job] for job in done),
+            "room_succeeded": number(state.data, "succeeded"),
+        }
+
+    return call_party("adtech.selectors.summary_jobs_for()", mine)
+
+
 def aggregation_summary() -> PartyState:
     return call_party("aggregation.selectors.summary()", aggregation_selectors.summary)
 

@@ -117,7 +117,9 @@ def _workshop(
     shared = shared or selectors.adtech_summary()
     adtech = selectors.adtech_summary_for_profile(shared) if settings.ARA_ROOM else shared
     aggregation = aggregation or selectors.aggregation_summary()
-    items = steps.evaluate(browser, adtech, aggregation, flags)
+    if settings.ARA_ROOM:
+        aggregation = selectors.aggregation_summary_for_profile(aggregation)
+    items = steps.evaluate(browser, adtech, aggregation, flags, room=settings.ARA_ROOM)
     return {
         "steps": items,
         "done": sum(1 for s in items if s["done"]),

@@ -162,10 +162,22 @@ STEPS: tuple[dict[str, str], ...] = (
 )
 
 
+# In room mode the ad tech and the aggregation service are the room's: the steps that read them say
+# which part is the attendee's own.
+ROOM_TODO = {
+    6: " The ad tech is the room's: its dashboard lists every attendee's reports; this step counts the ones "
+    "<em>your</em> browser delivered (the ad tech knows them only by <code>report_id</code>).",
+    7: " The ad tech is the room's, so one summary report covers the room: when the instructor (or you) "
+    "creates it, the batch holds every attendee's aggregatable reports, yours among them. This step is done "
+    "once a summary report took the reports <em>your</em> browser sent.",
+}
+
+
 def _check(
-    index: int, browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict
+    index: int, browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict, room: bool
 ) -> StepCheck:
     b, a, g = browser.data, adtech.data, aggregation.data
+    the = "your" if room else "the"
     # A real Chrome keeps its sources to itself: what the ad tech answered and received for it counts.
     chrome = number_map(a, "by_browser", "chrome")
     chrome_reports = sum(number(chrome, "reports", kind) for kind in ATTRIBUTION_KINDS)
@@ -175,7 +187,7 @@ def _check(
         native = number(chrome, "registrations", f"source:{source_type}")
         return StepCheck(
             n > 0 or native > 0,
-            f"{n} {noun} source{'s' if n != 1 else ''} in the simulated browser"
+            f"{n} {noun} source{'s' if n != 1 else ''} in {the} simulated browser"
             + _chrome_note(native, f"{noun} source registration{{s}} answered for a real Chrome"),
         )
     if index == 3:
@@ -185,7 +197,7 @@ def _check(
         return StepCheck(
             (triggers > 0 and reports > 0) or (native > 0 and chrome_reports > 0),
             f"{triggers} trigger registration{'s' if triggers != 1 else ''}, {reports} attribution report"
-            f"{'s' if reports != 1 else ''} made in the simulated browser"
+            f"{'s' if reports != 1 else ''} made in {the} simulated browser"
             + _chrome_note(native, "trigger registration{s} answered for a real Chrome")
             + _chrome_note(chrome_reports, "attribution report{s} received from it"),
             partial=(triggers > 0 and reports == 0) or (native > 0 and chrome_reports == 0),
@@ -200,7 +212,7 @@ def _check(
         pending = sum(number(b, "reports", kind, "pending") for kind in ATTRIBUTION_KINDS)
         return StepCheck(
             sent > 0 or chrome_reports > 0,
-            f"{sent} attribution report{'s' if sent != 1 else ''} sent by the simulated browser, {pending} pending"
+            f"{sent} attribution report{'s' if sent != 1 else ''} sent by {the} simulated browser, {pending} pending"
             + _chrome_note(chrome_reports, "attribution report{s} sent by a real Chrome on its own"),
         )
     if index == 6:
@@ -209,11 +221,35 @@ def _check(
         return StepCheck(
             event > 0 and agg > 0,
             f"{event} event-level and {agg} aggregatable report{'s' if agg != 1 else ''} received"
+            + (" from your browser" if room else "")
             + (f" ({chrome_reports} from a real Chrome)" if chrome_reports else ""),
             partial=(event > 0) != (agg > 0),
         )
+    if room:
+        return _room_summary_check(g)
     succeeded = number(g, "succeeded")
     return StepCheck(succeeded > 0, f"{succeeded} summary report{'s' if succeeded != 1 else ''} made")
+
+
+def _room_summary_check(g: dict[str, Any]) -> StepCheck:
+    covering, mine, room = (
+        number(g, "covering"),
+        number(g, "my_reports_summarized"),
+        number(g, "room_succeeded"),
+    )
+    if covering:
+        return StepCheck(
+            True,
+            f"{covering} summary report{'s' if covering != 1 else ''} of the room took your {mine} aggregatable "
+            f"report{'s' if mine != 1 else ''}",
+        )
+    if room:
+        return StepCheck(
+            False,
+            f"the room has {room} summary report{'s' if room != 1 else ''}, none with your reports yet: "
+            "the next one takes the aggregatable reports your browser sent",
+        )
+    return StepCheck(False, "no summary report in the room yet")
 
 
 def _chrome_note(n: int, what: str) -> str:
@@ -237,19 +273,25 @@ def _category(check: StepCheck, error: str | None) -> Category | None:
 
 
 def evaluate(
-    browser: PartyState, adtech: PartyState, aggregation: PartyState, flags: dict[str, Any]
+    browser: PartyState,
+    adtech: PartyState,
+    aggregation: PartyState,
+    flags: dict[str, Any],
+    *,
+    room: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every step with its live check, its links and its explanation."""
+    """Every step with its live check, its links and its explanation (``room``: one attendee's)."""
     states = {"browser": browser, "adtech": adtech, "aggregation": aggregation}
     result = []
     for index, step in enumerate(STEPS, start=1):
-        check = _check(index, browser, adtech, aggregation, flags)
+        check = _check(index, browser, adtech, aggregation, flags, room)
         depends = _DEPENDS[index]
         error = states[depends].error if depends else None
         result.append(
             {
                 "number": index,
                 **step,
+                "todo": step["todo"] + (ROOM_TODO.get(index, "") if room else ""),
                 "done": check.done,
                 "partial": check.partial,
                 "status": check.status if not error else f"cannot check yet: {error}",

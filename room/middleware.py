@@ -38,9 +38,9 @@ def _json_style(request: HttpRequest) -> bool:
     )
 
 
-def refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """A 403/429 in the endpoint's style, readable by the page that asked (CORS)."""
-    if _json_style(request):
+def refuse(request: HttpRequest, status: int, message: str, *, json: bool = False) -> HttpResponse:
+    """A 403/429 in the endpoint's style (``json``: always JSON), readable by the page that asked (CORS)."""
+    if json or _json_style(request):
         response: HttpResponse = JsonResponse({"error": message, "status": status}, status=status)
     else:
         response = error_response(request, status, message)

@@ -10,6 +10,8 @@ class Attendee(models.Model):
 
     profile = models.CharField(max_length=64, unique=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # A keyed hash of the joining client's address: enough to count joins per client, not to say who.
+    client = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -49,6 +49,19 @@ def token_for(request: HttpRequest) -> str:
     return token
 
 
+def client_address(request: HttpRequest) -> str:
+    """The joining client's address: the peer's, or behind a trusted proxy the one it appended.
+
+    Only the last ``X-Forwarded-For`` entry is the proxy's own; earlier ones are the client's
+    word and could be anything, so they are not counted on.
+    """
+    if settings.ARA_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def join_url() -> str:
     from config.hosts import party_url
 

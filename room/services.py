@@ -8,19 +8,27 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils.crypto import salted_hmac
 
 from browser import services as browser_services
 from config.hosts import PARTIES, origin_for_host, party
 
-from . import tokens
+from . import limits, tokens
 from .models import Attendee
 
 PROFILE_PATH = "/.well-known/attributionlab/profile"
 COOKIE_MAX_AGE_S = 7 * 86_400
+JOIN_SALT = "attributionlab.room.join-client"
+JOIN_LOCK = 0x41524A4E  # the advisory lock joins take on PostgreSQL ("ARJN")
 
 
 class RoomOff(Exception):
     """Room mode is off: everyone is the ``default`` profile, there is nothing to join."""
+
+
+class JoinRefused(Exception):
+    """Over the joins per address per minute, or the room is full; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +50,31 @@ def party_hosts() -> list[str]:
     return hosts
 
 
-def join() -> Joined:
-    """A new attendee: a fresh profile and its signed token."""
+def join(client_address: str = "") -> Joined:
+    """A new attendee: a fresh profile and its signed token, within the room's join limits.
+
+    Raises :class:`JoinRefused` over ``ARA_ROOM_JOINS_PER_MINUTE`` joins from the address in
+    the last minute or ``ARA_ROOM_MAX_ATTENDEES`` in all. The check and the new row commit
+    together, under a lock on PostgreSQL, so concurrent joins cannot all slip under a limit.
+    """
     if not settings.ARA_ROOM:
         raise RoomOff("room mode is off (set ARA_ROOM=1): everyone shares the default profile")
-    profile = tokens.new_profile_id()
-    Attendee.objects.create(profile=profile)
+    client = client_key(client_address)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOIN_LOCK])
+        reason = limits.join_refusal(client)
+        if reason:
+            raise JoinRefused(reason)
+        profile = tokens.new_profile_id()
+        Attendee.objects.create(profile=profile, client=client)
     return Joined(profile, tokens.sign(profile))
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of a client's address: joins are counted per address, the address is not kept."""
+    return salted_hmac(JOIN_SALT, address or "unknown", algorithm="sha256").hexdigest()[:32]
 
 
 def chain_url(token: str, final: str | None = None) -> str:

@@ -32,9 +32,11 @@ def _room_off(request: HttpRequest, json: bool = False) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     """A new attendee: a profile and its token, carried to every party host, then the guide."""
     try:
-        joined = services.join()
+        joined = services.join(selectors.client_address(request))
     except services.RoomOff:
         return _room_off(request)
+    except services.JoinRefused as exc:
+        return refuse(request, 429, f"Cannot join now: {exc}")
     response = HttpResponseRedirect(services.chain_url(joined.token))
     services.set_profile_cookie(response, joined.token)
     return response
@@ -45,9 +47,11 @@ def join(request: HttpRequest) -> HttpResponse:
 def api_join(request: HttpRequest) -> JsonResponse:
     """``POST /room/api/join``: a new attendee for an HTTP client (the cookies it should send)."""
     try:
-        joined = services.join()
+        joined = services.join(selectors.client_address(request))
     except services.RoomOff:
         return _room_off(request, json=True)
+    except services.JoinRefused as exc:
+        return refuse(request, 429, f"Cannot join now: {exc}", json=True)
     return JsonResponse(
         {"profile": joined.profile, "token": joined.token, "cookies": joined.cookies()}, status=201
     )

@@ -164,7 +164,7 @@
   function refresh(force) {
     if (!force && !document.getElementById("live-updates").checked) return;
     if (!force && document.querySelector("table.data details[open]")) return;  // do not close what a person is reading
-    fetch("/api/internals", { credentials: "omit" }).then(function (r) { return r.json(); }).then(render).catch(function () {});
+    fetch("/api/internals", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(render).catch(function () {});
   }
 
   function showTab(name) {

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from adtech import budget_units, job_submission, storage_bucket
 from aggregation.models import AggregationJob
-from attribution_reporting import aggregatable_payload as ap
+from attribution_reporting import aggregatable_payload
 
 HOST = "adtech.localhost:8000"
 ORIGIN = "http://adtech.localhost:8000"
@@ -21,7 +21,7 @@ HOUR = int(time.time()) // 3600 * 3600 - 7200
 
 
 def _info(hour=HOUR, destination="http://shop.localhost:8000", srt=None, **extra) -> str:
-    return ap.serialize_shared_info(
+    return aggregatable_payload.serialize_shared_info(
         {
             "api": "attribution-reporting",
             "attribution_destination": destination,
@@ -77,17 +77,17 @@ def adtech_world(db, settings, tmp_path):
 
 
 def _report(world, contributions, *, debug=True, hour=HOUR):
-    from adtech.models import ReceivedReport as R
+    from adtech.models import ReceivedReport
 
     info = _info(hour=hour, **({"debug_mode": "enabled"} if debug else {}))
-    payload = ap.encrypt_payload(contributions, world.public, info)
+    payload = aggregatable_payload.encrypt_payload(contributions, world.public, info)
     body = {
         "shared_info": info,
         "aggregation_service_payloads": [{"payload": payload, "key_id": world.key.key_id}],
     }
-    return R.objects.create(
-        kind=R.AGGREGATABLE,
-        status=R.PROCESSED,
+    return ReceivedReport.objects.create(
+        kind=ReceivedReport.AGGREGATABLE,
+        status=ReceivedReport.PROCESSED,
         reporting_origin=ORIGIN,
         path="/.well-known/attribution-reporting/report-aggregate-attribution",
         body=json.dumps(body),

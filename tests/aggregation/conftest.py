@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aggregation_api import avro_io
-from attribution_reporting import aggregatable_payload as ap
+from attribution_reporting import aggregatable_payload
 
 ORIGIN = "https://adtech.localhost"
 DESTINATION = "https://shop.localhost"
@@ -30,18 +30,22 @@ def shared_info(report_id: str | None = None, *, hour: int = HOUR, debug: bool =
     }
     if debug:
         info["debug_mode"] = "enabled"
-    return ap.serialize_shared_info(info)
+    return aggregatable_payload.serialize_shared_info(info)
 
 
 def encrypted_record(public_key: bytes, key_id: str, contributions, **info_kw) -> dict:
     text = shared_info(**info_kw)
-    payload = ap.encrypt_payload(contributions, public_key, text)
+    payload = aggregatable_payload.encrypt_payload(contributions, public_key, text)
     return {"payload": base64.b64decode(payload), "key_id": key_id, "shared_info": text}
 
 
 def cleartext_record(contributions, **info_kw) -> dict:
     text = shared_info(**info_kw)
-    return {"payload": ap.encode_plaintext(contributions), "key_id": "unused", "shared_info": text}
+    return {
+        "payload": aggregatable_payload.encode_plaintext(contributions),
+        "key_id": "unused",
+        "shared_info": text,
+    }
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from aggregation import engine, report_ids
 from aggregation.shared_info import SUPPORTED_APIS, FatalJobError, ReportError, parse_shared_info
 from aggregation_api import avro_io
 from aggregation_api.budget import ATTRIBUTION_APIS, budget_unit
-from attribution_reporting import aggregatable_payload as ap
+from attribution_reporting import aggregatable_payload
 
 from .conftest import HOUR, cleartext_record, encrypted_record, shared_info
 
@@ -202,13 +202,15 @@ def _plain_aggregate(records, keys, wanted):
             plaintext = record["payload"]
         else:
             try:
-                plaintext = ap.decrypt_plaintext_bytes(record["payload"], key, record["shared_info"])
-            except ap.PayloadError:
+                plaintext = aggregatable_payload.decrypt_plaintext_bytes(
+                    record["payload"], key, record["shared_info"]
+                )
+            except aggregatable_payload.PayloadError:
                 errors["DECRYPTION_ERROR"] += 1
                 continue
         try:
-            decoded = ap.decode_plaintext(plaintext)
-        except ap.PayloadError:
+            decoded = aggregatable_payload.decode_plaintext(plaintext)
+        except aggregatable_payload.PayloadError:
             errors["REPORT_PARSING_ERROR" if key is not None else "DECRYPTION_KEY_NOT_FOUND"] += 1
             continue
         if decoded["operation"] != "histogram":
@@ -253,12 +255,18 @@ def _mixed_batch(public_key, key_id):
     records.append(cleartext_record([(1, 1, 0)], version="0"))
     records.append({**cleartext_record([(1, 1, 0)]), "payload": b"\xa1\x61x\x01"})
     records.append(
-        {**cleartext_record([(1, 1, 0)]), "payload": ap.encode_plaintext([(1, 1, 0)])[:-9] + b"\x65count"}
+        {
+            **cleartext_record([(1, 1, 0)]),
+            "payload": aggregatable_payload.encode_plaintext([(1, 1, 0)])[:-9] + b"\x65count",
+        }
     )
     records.append(cleartext_record([(1, 1, 0)], report_id="not-a-uuid"))
     text = shared_info()
-    for plaintext in (b"\xa1\x61x\x01", ap.encode_plaintext([(1, 1, 0)])[:-3]):  # sealed, but not a histogram
-        sealed = base64.b64decode(ap.encrypt_plaintext(plaintext, public_key, text))
+    for plaintext in (
+        b"\xa1\x61x\x01",
+        aggregatable_payload.encode_plaintext([(1, 1, 0)])[:-3],
+    ):  # sealed, but not a histogram
+        sealed = base64.b64decode(aggregatable_payload.encrypt_plaintext(plaintext, public_key, text))
         records.append({"payload": sealed, "key_id": key_id, "shared_info": text})
     return records
 
@@ -351,7 +359,7 @@ def test_progress_is_reported_every_n_records_and_at_the_end():
 
 def test_many_distinct_reports_spill_to_disk_and_stay_exact(monkeypatch):
     monkeypatch.setattr(engine, "ReportIdSet", functools.partial(report_ids.ReportIdSet, 100, 1 << 10))
-    payload = ap.encode_plaintext([(1, 1, 0)])
+    payload = aggregatable_payload.encode_plaintext([(1, 1, 0)])
     texts = [shared_info(str(uuid.UUID(int=i + 1, version=4))) for i in range(700)]
     records = [
         {"payload": payload, "key_id": "-", "shared_info": t} for t in itertools.chain(texts, texts[::7])

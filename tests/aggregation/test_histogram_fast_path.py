@@ -8,15 +8,14 @@ import random
 import cbor2
 import pytest
 
-from attribution_reporting import aggregatable_payload as ap
-from attribution_reporting import aggregatable_plaintext as apt
+from attribution_reporting import aggregatable_payload, aggregatable_plaintext
 
 
 def _reference(plaintext):
     """What the engine used to compute: decode everything, then drop the padding."""
     try:
-        decoded = ap.decode_plaintext(plaintext)
-    except ap.PayloadError:
+        decoded = aggregatable_payload.decode_plaintext(plaintext)
+    except aggregatable_payload.PayloadError:
         return "error"
     return decoded["operation"], [
         (c["bucket"], c["value"], c["id"]) for c in decoded["data"] if c["bucket"] or c["value"]
@@ -25,8 +24,8 @@ def _reference(plaintext):
 
 def _fast(plaintext):
     try:
-        return ap.histogram_contributions(plaintext)
-    except ap.PayloadError:
+        return aggregatable_payload.histogram_contributions(plaintext)
+    except aggregatable_payload.PayloadError:
         return "error"
 
 
@@ -47,14 +46,16 @@ CASES = [
 
 @pytest.mark.parametrize(("contributions", "width", "pad_to"), CASES)
 def test_chrome_plaintexts_give_the_same_contributions(contributions, width, pad_to):
-    plaintext = ap.encode_plaintext(contributions, filtering_id_max_bytes=width, pad_to=pad_to)
+    plaintext = aggregatable_payload.encode_plaintext(
+        contributions, filtering_id_max_bytes=width, pad_to=pad_to
+    )
     assert _fast(plaintext) == _reference(plaintext)
     assert _fast(plaintext) != "error"
 
 
 def test_the_byte_path_is_taken_for_chrome_payloads():
-    plaintext = ap.encode_plaintext([(3, 4, 0)])
-    assert apt._without_trailing_padding(plaintext) == [(3, 4, 0)]
+    plaintext = aggregatable_payload.encode_plaintext([(3, 4, 0)])
+    assert aggregatable_plaintext._without_trailing_padding(plaintext) == [(3, 4, 0)]
 
 
 def _canonical(data, operation="histogram"):
@@ -70,7 +71,7 @@ def _entry(bucket=0, value=0, fid=None):
 
 def test_payload_without_filtering_ids_reads_id_zero():
     plaintext = _canonical([_entry(9, 2)] + [_entry()] * 19)  # payload version 0.1
-    assert apt._without_trailing_padding(plaintext) == [(9, 2, 0)]
+    assert aggregatable_plaintext._without_trailing_padding(plaintext) == [(9, 2, 0)]
     assert _fast(plaintext) == _reference(plaintext) == ("histogram", [(9, 2, 0)])
 
 
@@ -97,23 +98,33 @@ def test_other_layouts_agree_with_the_general_decoder(plaintext):
 
 def _spliced(plaintext: bytes, garbage: bytes) -> bytes:
     """``garbage`` inserted between the real entries and the padding, the array count unchanged."""
-    padding = apt._PADDING_ENTRIES[0]
+    padding = aggregatable_plaintext._PADDING_ENTRIES[0]
     at = plaintext.find(padding)
     return plaintext[:at] + garbage + plaintext[at:]
 
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"\x00", b"\xf7", b"\x40", b"\xa0", b"\x80", apt._PADDING_ENTRIES[0][:-1], b"\x5f\x40\xff"],
+    [
+        b"\x00",
+        b"\xf7",
+        b"\x40",
+        b"\xa0",
+        b"\x80",
+        aggregatable_plaintext._PADDING_ENTRIES[0][:-1],
+        b"\x5f\x40\xff",
+    ],
 )
 def test_bytes_between_the_entries_and_the_padding_are_not_skipped(garbage):
-    plaintext = _spliced(ap.encode_plaintext([(1, 2, 0), (3, 4, 0)], pad_to=6), garbage)
+    plaintext = _spliced(aggregatable_payload.encode_plaintext([(1, 2, 0), (3, 4, 0)], pad_to=6), garbage)
     assert _fast(plaintext) == _reference(plaintext)
 
 
 def test_mutated_plaintexts_agree_with_the_general_decoder():
     rng = random.Random(20260101)
-    originals = [ap.encode_plaintext(c, filtering_id_max_bytes=w, pad_to=p) for c, w, p in CASES]
+    originals = [
+        aggregatable_payload.encode_plaintext(c, filtering_id_max_bytes=w, pad_to=p) for c, w, p in CASES
+    ]
     checked = disagreements = 0
     for _ in range(3000):
         data = bytearray(rng.choice(originals))
@@ -133,7 +144,9 @@ def test_mutated_plaintexts_agree_with_the_general_decoder():
 
 
 def test_public_decoder_still_returns_the_padding():
-    decoded = ap.decode_plaintext(ap.encode_plaintext([(1, 2, 0)], pad_to=5))
+    decoded = aggregatable_payload.decode_plaintext(
+        aggregatable_payload.encode_plaintext([(1, 2, 0)], pad_to=5)
+    )
     assert len(decoded["data"]) == 5
 
 
@@ -141,16 +154,16 @@ def test_a_loaded_key_decrypts_as_the_raw_key_and_its_base64_do():
     from attribution_reporting import coordinator_keys
 
     pair = coordinator_keys.generate_key_pair("k")
-    plaintext = ap.encode_plaintext([(1, 2, 0)])
-    sealed = base64.b64decode(ap.encrypt_plaintext(plaintext, pair.public_key, "{}"))
-    loaded = ap.load_private_key(pair.private_key)
-    assert ap.load_private_key(loaded) is loaded
+    plaintext = aggregatable_payload.encode_plaintext([(1, 2, 0)])
+    sealed = base64.b64decode(aggregatable_payload.encrypt_plaintext(plaintext, pair.public_key, "{}"))
+    loaded = aggregatable_payload.load_private_key(pair.private_key)
+    assert aggregatable_payload.load_private_key(loaded) is loaded
     for key in (loaded, pair.private_key, base64.b64encode(pair.private_key).decode()):
-        assert ap.decrypt_plaintext_bytes(sealed, key, "{}") == plaintext
-        assert ap.decrypt_plaintext_bytes(bytearray(sealed), key, "{}") == plaintext
-        with pytest.raises(ap.PayloadError):
-            ap.decrypt_plaintext_bytes(sealed, key, "{ }")
-    with pytest.raises(ap.PayloadError):
-        ap.load_private_key(b"\x01" * 31)
-    with pytest.raises(ap.PayloadError):
-        ap.decrypt_plaintext_bytes(sealed, loaded, None)
+        assert aggregatable_payload.decrypt_plaintext_bytes(sealed, key, "{}") == plaintext
+        assert aggregatable_payload.decrypt_plaintext_bytes(bytearray(sealed), key, "{}") == plaintext
+        with pytest.raises(aggregatable_payload.PayloadError):
+            aggregatable_payload.decrypt_plaintext_bytes(sealed, key, "{ }")
+    with pytest.raises(aggregatable_payload.PayloadError):
+        aggregatable_payload.load_private_key(b"\x01" * 31)
+    with pytest.raises(aggregatable_payload.PayloadError):
+        aggregatable_payload.decrypt_plaintext_bytes(sealed, loaded, None)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import EVENT_LEVEL, SENT, VERBOSE_DEBUG, Report, report_url
 from browser import clock, models, navigation, selectors, services
 from browser.storage import DatabaseStorage
 from tests.browser.conftest import source_response
@@ -21,11 +21,11 @@ NEWS = "http://news.localhost:8000"
 HOUR = 3_600_000
 
 
-def _report(report_id: str, due_in_ms: int, kind: str = R.EVENT_LEVEL) -> R.Report:
-    report = R.Report(
+def _report(report_id: str, due_in_ms: int, kind: str = EVENT_LEVEL) -> Report:
+    report = Report(
         report_id=report_id,
         kind=kind,
-        url=R.report_url("http://adtech.localhost:8000", kind),
+        url=report_url("http://adtech.localhost:8000", kind),
         reporting_origin="http://adtech.localhost:8000",
         report_time_ms=clock.now_ms() + due_in_ms,
         body={"id": report_id},
@@ -96,8 +96,8 @@ def test_summary_counts_by_type_kind_and_status(network):
         services.Context("img", NEWS), "http://adtech.localhost:8000/s", transport=network.transport
     )
     _report("p", 10 * HOUR)
-    sent = _report("s", 0, kind=R.VERBOSE_DEBUG)
-    models.Report.objects.filter(report_id=sent.report_id).update(status=R.SENT)
+    sent = _report("s", 0, kind=VERBOSE_DEBUG)
+    models.Report.objects.filter(report_id=sent.report_id).update(status=SENT)
     summary = selectors.summary()
     assert summary["sources"] == {"navigation": 1, "event": 1}
     assert summary["source_registrations"] == 2
@@ -184,7 +184,7 @@ def test_registration_api_records_a_non_http_url(client):
 
 def test_read_endpoints_and_filters(client):
     _report("e", 10 * HOUR)
-    _report("v", 0, kind=R.VERBOSE_DEBUG)
+    _report("v", 0, kind=VERBOSE_DEBUG)
     get = lambda path: client.get(path, HTTP_HOST=BROWSER_HOST)  # noqa: E731
     assert [r["report_id"] for r in get("/api/reports?kind=event-level").json()] == ["e"]
     assert [r["report_id"] for r in get("/api/reports?kind=debug").json()] == ["v"]

@@ -128,13 +128,13 @@ def test_blocked_third_party_cookies_drop_debug_keys_and_verbose_reports(network
 
 def test_reports_go_out_without_cookies_and_their_set_cookie_is_ignored(network):
     _store(f"{ADTECH}/r", f"uid=1; {CROSS}")
-    from attribution_reporting import reports as R
+    from attribution_reporting.reports import VERBOSE_DEBUG, Report, report_url
     from browser.storage import DatabaseStorage
 
-    report = R.Report(
+    report = Report(
         report_id="r1",
-        kind=R.VERBOSE_DEBUG,
-        url=R.report_url(ADTECH, R.VERBOSE_DEBUG),
+        kind=VERBOSE_DEBUG,
+        url=report_url(ADTECH, VERBOSE_DEBUG),
         reporting_origin=ADTECH,
         report_time_ms=clock.now_ms(),
         body=[{"type": "source-success", "body": {}}],

@@ -7,10 +7,20 @@ import json
 import httpx
 import pytest
 
-from attribution_reporting import reports as R
 from attribution_reporting.aggregatable_report import decrypted_interop_payload
 from attribution_reporting.config import DEFAULT_COORDINATOR_ORIGINS
 from attribution_reporting.coordinator_keys import PUBLIC_KEYS_PATH, generate_key_pair, key_set_of
+from attribution_reporting.reports import (
+    AGGREGATABLE,
+    EVENT_LEVEL,
+    EVENT_LEVEL_DEBUG,
+    FAILED,
+    PENDING,
+    SENT,
+    AggregatableData,
+    Report,
+    report_url,
+)
 from browser import clock, delivery, models, services
 from browser.storage import DatabaseStorage
 
@@ -21,11 +31,11 @@ KEYS_URL = "http://aggregation.localhost:8000" + PUBLIC_KEYS_PATH
 PAIR = generate_key_pair("key-1", bytes(range(32)))
 
 
-def _event_report(report_id: str = "r-1", *, due_in_ms: int = -1000, kind: str = R.EVENT_LEVEL) -> R.Report:
-    report = R.Report(
+def _event_report(report_id: str = "r-1", *, due_in_ms: int = -1000, kind: str = EVENT_LEVEL) -> Report:
+    report = Report(
         report_id=report_id,
         kind=kind,
-        url=R.report_url(ADTECH, kind),
+        url=report_url(ADTECH, kind),
         reporting_origin=ADTECH,
         report_time_ms=clock.now_ms() + due_in_ms,
         body={"source_event_id": "1", "trigger_data": "3", "report_id": report_id},
@@ -35,18 +45,18 @@ def _event_report(report_id: str = "r-1", *, due_in_ms: int = -1000, kind: str =
     return report
 
 
-def _aggregatable_report(coordinator: str, report_id: str = "a-1") -> R.Report:
-    data = R.AggregatableData(
+def _aggregatable_report(coordinator: str, report_id: str = "a-1") -> Report:
+    data = AggregatableData(
         attribution_destination="http://shop.localhost",
         reporting_origin=ADTECH,
         scheduled_report_time=clock.now_ms() // 1000,
         contributions=[(0x159, 100, 0)],
         aggregation_coordinator_origin=coordinator,
     )
-    report = R.Report(
+    report = Report(
         report_id=report_id,
-        kind=R.AGGREGATABLE,
-        url=R.report_url(ADTECH, R.AGGREGATABLE),
+        kind=AGGREGATABLE,
+        url=report_url(ADTECH, AGGREGATABLE),
         reporting_origin=ADTECH,
         report_time_ms=clock.now_ms() - 1,
         aggregatable=data,
@@ -72,7 +82,7 @@ def test_a_due_report_is_posted_as_chrome_does(network):
     assert "Chrome/" in request.headers["User-Agent"]
     assert json.loads(request.content) == report.body
     row = models.Report.objects.get(report_id=report.report_id)
-    assert (row.status, row.response_status, row.lease_until) == (R.SENT, 200, None)
+    assert (row.status, row.response_status, row.lease_until) == (SENT, 200, None)
     assert json.loads(row.data)["attempts"] == 1
 
 
@@ -106,7 +116,7 @@ def test_failures_are_retried_with_chromium_backoff_then_given_up(network, queue
     first = delivery.send_report(report.report_id, transport=network.transport)
     assert "answered HTTP 500" in first and "tried again in 5 minutes" in first
     row = models.Report.objects.get(report_id=report.report_id)
-    assert row.status == R.PENDING and row.response_status == 500
+    assert row.status == PENDING and row.response_status == 500
     assert row.report_time_ms >= clock.now_ms() + 4 * 60_000
     assert "HTTP 500" in row.delivery_note
     assert queued and queued[-1][0] == report.report_id  # re-armed for its retry time
@@ -118,7 +128,7 @@ def test_failures_are_retried_with_chromium_backoff_then_given_up(network, queue
     third = delivery.send_report(report.report_id, transport=network.transport)
     assert "Given up after 3 attempts" in third
     row.refresh_from_db()
-    assert row.status == R.FAILED
+    assert row.status == FAILED
     assert json.loads(row.data)["last_error"].startswith(report.url)
     assert len(network.requests) == 3
 
@@ -127,15 +137,15 @@ def test_unreachable_reporting_origin_is_recorded(network):
     report = _event_report()  # no route: the stub network refuses the connection
     result = delivery.send_report(report.report_id, transport=network.transport)
     assert "Could not connect" in result
-    assert models.Report.objects.get(report_id=report.report_id).status == R.PENDING
+    assert models.Report.objects.get(report_id=report.report_id).status == PENDING
 
 
 def test_debug_reports_are_never_retried(network):
-    report = _event_report(kind=R.EVENT_LEVEL_DEBUG)
+    report = _event_report(kind=EVENT_LEVEL_DEBUG)
     network.add(report.url, httpx.Response(503))
     result = delivery.send_report(report.report_id, transport=network.transport)
     assert "never retried" in result
-    assert models.Report.objects.get(report_id=report.report_id).status == R.FAILED
+    assert models.Report.objects.get(report_id=report.report_id).status == FAILED
 
 
 def test_aggregatable_report_is_encrypted_with_the_coordinators_keys(network):
@@ -189,7 +199,7 @@ def test_missing_keys_fail_the_attempt_with_a_reason(network):
     result = delivery.send_report(report.report_id, transport=network.transport)
     assert "key set" in result and "rejected" in result
     row = models.Report.objects.get(report_id=report.report_id)
-    assert row.status == R.PENDING and json.loads(row.data)["attempts"] == 1
+    assert row.status == PENDING and json.loads(row.data)["attempts"] == 1
 
 
 def test_sweep_queues_due_reports_and_arms_soon_ones(queued):

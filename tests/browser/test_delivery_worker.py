@@ -78,10 +78,10 @@ def worker_env(tmp_path, redis_url):
 
 def _create_report(env: dict, report_id: str, origin: str, due_in_ms: int) -> None:
     code = f"""
-from attribution_reporting import reports as R
+from attribution_reporting.reports import EVENT_LEVEL, Report, report_url
 from browser import clock, delivery
 from browser.storage import DatabaseStorage
-r = R.Report(report_id={report_id!r}, kind=R.EVENT_LEVEL, url=R.report_url({origin!r}, R.EVENT_LEVEL),
+r = Report(report_id={report_id!r}, kind=EVENT_LEVEL, url=report_url({origin!r}, EVENT_LEVEL),
              reporting_origin={origin!r}, report_time_ms=clock.now_ms() + {due_in_ms}, body={{"report_id": {report_id!r}}})
 DatabaseStorage().add_report(r)
 delivery.schedule([r])

@@ -10,6 +10,7 @@ import pytest
 
 from browser import models, network, services
 from browser.registration import Context, RegistrationError
+from browser.request_envelope import MAX_BODY_BYTES, PageRequest
 
 from .conftest import source_response, trigger_response
 
@@ -27,9 +28,9 @@ def network_stub(request):
     return request.getfixturevalue("network")
 
 
-def _page(url: str, mechanism: str = "img", **kw) -> network.PageRequest:
+def _page(url: str, mechanism: str = "img", **kw) -> PageRequest:
     ctx = Context(mechanism=mechanism, context_origin=NEWS, frame_origin=NEWS, **kw.pop("ctx", {}))
-    return network.PageRequest(url=url, context=ctx, referrer=NEWS + "/article", **kw)
+    return PageRequest(url=url, context=ctx, referrer=NEWS + "/article", **kw)
 
 
 def test_each_hop_registers_and_the_final_response_goes_to_the_page(network_stub):
@@ -147,7 +148,7 @@ def test_requests_that_cannot_be_made_are_clear_errors_on_the_page_and_in_intern
 
 
 def test_an_oversized_body_is_refused_before_any_request(network_stub):
-    page = _page(f"{AD}/s", mechanism="fetch", method="POST", body=b"x" * (network.MAX_BODY_BYTES + 1))
+    page = _page(f"{AD}/s", mechanism="fetch", method="POST", body=b"x" * (MAX_BODY_BYTES + 1))
     result = network.fetch(page, transport=network_stub.transport)
     assert "at most 1,000,000" in result.error and network_stub.requests == []
 

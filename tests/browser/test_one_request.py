@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from adtech.browsers import SIMULATED, identify
 from browser import models
 
 from .foreign import Foreign
@@ -176,6 +177,10 @@ def test_own_page_makes_each_eligible_request_once_with_chromes_headers(chromium
     # What a browser sends besides: the page's user agent and a referrer.
     fetch = received["fetch"][0]["headers"]
     assert "Chrome/" in fetch["user-agent"] and fetch["referer"] == site.origin + "/"
+    # ... with the simulated browser's product token after it, as an embedder appends its own.
+    assert fetch["user-agent"].endswith(" AttributionLabSimulatedBrowser/1.0")
+    assert identify(fetch["user-agent"]).key == SIMULATED
+    assert identify(received["img"][0]["headers"]["user-agent"]).key == SIMULATED
     assert fetch["origin"] == site.origin
     # The simulated browser stored the sources, with the engineer's server as reporting origin.
     stored = models.Source.objects.filter(reporting_origin=ad.origin)

@@ -6,6 +6,7 @@ import pytest
 
 from browser import network, orb
 from browser.registration import Context
+from browser.request_envelope import PageRequest
 
 from .conftest import source_response
 
@@ -95,7 +96,7 @@ def test_a_blocked_answer_registers_nothing_and_a_redirect_hop_still_does(stub):
     stub.add("http://measure.localhost:8000/s", last)
     ctx = Context(mechanism="img", context_origin=NEWS, frame_origin=NEWS)
     image = network.fetch(
-        network.PageRequest(url=f"{AD}/s", context=ctx, destination="image"), transport=stub.transport
+        PageRequest(url=f"{AD}/s", context=ctx, destination="image"), transport=stub.transport
     )
     assert not image.ok and "Opaque-response blocking" in image.error  # the element gets a network error
     hops = list(image.registration.hops.all())
@@ -120,7 +121,7 @@ def test_a_cors_fetch_and_a_same_origin_frame_register_from_an_html_answer(stub)
     stub.add(f"{AD}/s", answer)
     fetch_ctx = Context(mechanism="fetch", context_origin=NEWS, frame_origin=NEWS, event_source_eligible=True)
     fetched = network.fetch(
-        network.PageRequest(url=f"{AD}/s", context=fetch_ctx, mode="cors"), transport=stub.transport
+        PageRequest(url=f"{AD}/s", context=fetch_ctx, mode="cors"), transport=stub.transport
     )
     assert fetched.ok and fetched.body == b"<!doctype html>"
     assert [h.kind for h in fetched.registration.hops.all()] == ["source"]

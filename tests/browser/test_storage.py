@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL, SENT, AggregatableData, Report
 from attribution_reporting.storage import DebugBudgetRecord, MemoryStorage, RateLimitRecord, StoredSource
 from browser.storage import DatabaseStorage
 
@@ -36,9 +36,9 @@ def _source(i: int, *, dest: list[str], origin: str = "https://a.test", expiry: 
     )
 
 
-def _report(i: int, *, time: int, kind: str = R.EVENT_LEVEL, source: str = "s1") -> R.Report:
-    agg = R.AggregatableData(contributions=[(2**128 - 1, 65536, 255)]) if kind == R.AGGREGATABLE else None
-    return R.Report(
+def _report(i: int, *, time: int, kind: str = EVENT_LEVEL, source: str = "s1") -> Report:
+    agg = AggregatableData(contributions=[(2**128 - 1, 65536, 255)]) if kind == AGGREGATABLE else None
+    return Report(
         report_id=f"r{i}",
         kind=kind,
         url="https://a.test/x",
@@ -62,9 +62,9 @@ def _exercise(storage) -> dict:
     storage.update_source(changed)
     storage.delete_sources(["s3"])
     for i, t in enumerate([30, 10, 20]):
-        storage.add_report(_report(i, time=t, kind=R.AGGREGATABLE if i == 2 else R.EVENT_LEVEL))
+        storage.add_report(_report(i, time=t, kind=AGGREGATABLE if i == 2 else EVENT_LEVEL))
     sent = storage.get_report("r0")
-    sent.status = R.SENT
+    sent.status = SENT
     storage.update_report(sent)
     storage.add_rate_limits(
         [
@@ -108,7 +108,7 @@ def _exercise(storage) -> dict:
         "pending": ids(storage.find_reports()),
         "due": ids(storage.find_reports(due_at=15)),
         "all": ids(storage.find_reports(status=None)),
-        "aggregatable": ids(storage.find_reports(kind=R.AGGREGATABLE)),
+        "aggregatable": ids(storage.find_reports(kind=AGGREGATABLE)),
         "next": storage.next_report_time(),
         "limits": ids(storage.find_rate_limits(source_site="https://news.test")),
         "limits_since": ids(storage.find_rate_limits(destination_site="https://shop.test", since_ms=15)),
@@ -137,7 +137,7 @@ def test_round_trip_keeps_big_numbers_and_infinity():
     back = storage.get_source("s7")
     assert back == source
     assert back.event_level_epsilon == math.inf
-    storage.add_report(_report(9, time=1, kind=R.AGGREGATABLE))
+    storage.add_report(_report(9, time=1, kind=AGGREGATABLE))
     assert storage.get_report("r9").aggregatable.contributions == [(2**128 - 1, 65536, 255)]
 
 

@@ -12,13 +12,13 @@ import random
 
 import pytest
 
-from attribution_reporting import reports as R
 from attribution_reporting.config import Config
 from attribution_reporting.debug_types import AGGREGATABLE_SOURCE_TYPES
 from attribution_reporting.engine import AttributionEngine, RegistrationRequest, RegistrationResponse
 from attribution_reporting.interop import payload_of
 from attribution_reporting.issues import Issue, ValidationResult
 from attribution_reporting.registration import _engine_errors
+from attribution_reporting.reports import EVENT_LEVEL, VERBOSE_DEBUG
 from attribution_reporting.storage import MemoryStorage
 from attribution_reporting.validate import validate
 
@@ -51,7 +51,7 @@ def _low_priority_item():
     _register(engine, 1000, "https://shop.test", "https://adtech.test/t", TRIGGER, first)
     outcome = _register(engine, 2000, "https://shop.test", "https://adtech.test/t", TRIGGER, second)
     assert outcome.event_level_status == "priorityTooLow"
-    [verbose] = [r for r in outcome.reports if r.kind == R.VERBOSE_DEBUG]
+    [verbose] = [r for r in outcome.reports if r.kind == VERBOSE_DEBUG]
     return engine, verbose
 
 
@@ -65,7 +65,7 @@ def test_low_priority_item_body_is_the_event_level_report_body_with_its_report_i
     assert isinstance(report_id, str) and len(report_id) == 36
     # The dropped report is not stored: its id names the report that was not made.
     assert engine.storage.get_report(report_id) is None
-    stored = engine.storage.find_reports(kind=R.EVENT_LEVEL)
+    stored = engine.storage.find_reports(kind=EVENT_LEVEL)
     assert [r.body["trigger_data"] for r in stored] == ["1"] and stored[0].report_id != report_id
 
 

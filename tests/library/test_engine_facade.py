@@ -7,9 +7,18 @@ import random
 
 import pytest
 
-from attribution_reporting import reports as R
 from attribution_reporting.config import Config
 from attribution_reporting.engine import AttributionEngine, RegistrationRequest, RegistrationResponse
+from attribution_reporting.reports import (
+    AGGREGATABLE,
+    AGGREGATABLE_DEBUG,
+    EVENT_LEVEL,
+    EVENT_LEVEL_DEBUG,
+    FAILED,
+    SENT,
+    VERBOSE_DEBUG,
+    Report,
+)
 from attribution_reporting.storage import MemoryStorage
 
 SOURCE = "Attribution-Reporting-Register-Source"
@@ -57,7 +66,7 @@ def test_navigation_source_then_trigger_schedules_an_event_level_report() -> Non
         "notRegistered",
     )
     [report] = outcome.reports
-    assert report.kind == R.EVENT_LEVEL
+    assert report.kind == EVENT_LEVEL
     assert report.report_time_ms == 2 * DAY
     assert report.url == "https://adtech.test/.well-known/attribution-reporting/report-event-attribution"
     assert report.body["trigger_data"] == "3" and report.body["source_event_id"] == "42"
@@ -76,7 +85,7 @@ def test_trigger_without_source_and_with_debug_reporting() -> None:
     )
     assert outcome.event_level_status == "noMatchingSources"
     [verbose] = outcome.reports
-    assert verbose.kind == R.VERBOSE_DEBUG and verbose.report_time_ms == 5
+    assert verbose.kind == VERBOSE_DEBUG and verbose.report_time_ms == 5
     assert verbose.body == [
         {
             "type": "trigger-no-matching-source",
@@ -189,7 +198,7 @@ def test_aggregatable_report_and_budget() -> None:
     }
     ok = _trigger(engine, 1000, header)
     assert ok.aggregatable_status == "success"
-    [report] = [r for r in ok.reports if r.kind == R.AGGREGATABLE]
+    [report] = [r for r in ok.reports if r.kind == AGGREGATABLE]
     assert report.aggregatable.contributions == [(0x101, 65000, 0)]
     assert report.report_time_ms == 1000 + 60 * 60_000  # noise off: min delay + span
     over = _trigger(engine, 2000, header)
@@ -205,7 +214,7 @@ def test_failed_delivery_is_retried_then_dropped() -> None:
     assert again.report_time_ms == due + 5 * 60_000
     engine.report_failed(report.report_id, again.report_time_ms, "connection refused")
     final = engine.report_failed(report.report_id, due + 20 * 60_000, "connection refused")
-    assert final.status == R.FAILED
+    assert final.status == FAILED
     assert engine.next_report_time() is None
     assert engine.report_failed("missing", 0) is None
 
@@ -216,7 +225,7 @@ def test_sent_reports_leave_the_queue() -> None:
     [report] = _trigger(engine, 1, {"event_trigger_data": [{}]}).reports
     engine.report_sent(report.report_id, report.report_time_ms)
     assert engine.due_reports(10**13) == []
-    assert engine.storage.get_report(report.report_id).status == R.SENT
+    assert engine.storage.get_report(report.report_id).status == SENT
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -275,8 +284,8 @@ def test_debug_copies_carry_the_delayed_reports_report_id() -> None:
     }
     outcome = _trigger(engine, 1000, header, debug_permission=True)
     by_kind = {r.kind: r for r in outcome.reports}
-    event, event_copy = by_kind[R.EVENT_LEVEL], by_kind[R.EVENT_LEVEL_DEBUG]
-    agg, agg_copy = by_kind[R.AGGREGATABLE], by_kind[R.AGGREGATABLE_DEBUG]
+    event, event_copy = by_kind[EVENT_LEVEL], by_kind[EVENT_LEVEL_DEBUG]
+    agg, agg_copy = by_kind[AGGREGATABLE], by_kind[AGGREGATABLE_DEBUG]
     # Stored under ids of their own (storage keys reports by id) ...
     assert len({event.report_id, event_copy.report_id, agg.report_id, agg_copy.report_id}) == 4
     # ... but what each copy sends names the delayed report.
@@ -287,5 +296,5 @@ def test_debug_copies_carry_the_delayed_reports_report_id() -> None:
     assert sent["report_id"] == later["report_id"] == agg.report_id
     assert sent["debug_mode"] == "enabled"
     # The id survives storage as JSON.
-    restored = R.Report.from_json(json.loads(json.dumps(agg_copy.to_json())))
+    restored = Report.from_json(json.loads(json.dumps(agg_copy.to_json())))
     assert restored.aggregatable.report_id == agg.report_id

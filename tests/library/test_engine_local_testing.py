@@ -11,9 +11,9 @@ import random
 
 import pytest
 
-from attribution_reporting import reports as R
 from attribution_reporting.config import CHROMIUM
 from attribution_reporting.engine import AttributionEngine, RegistrationRequest, RegistrationResponse
+from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL
 from attribution_reporting.storage import MemoryStorage
 
 SOURCE = "Attribution-Reporting-Register-Source"
@@ -70,7 +70,7 @@ def test_no_randomized_response_even_when_the_draw_would_pick(local: bool, statu
     outcome = _source(engine, T0, NAVIGATION)
     assert outcome.status == status
     if local:
-        assert [r for r in outcome.reports if r.kind == R.EVENT_LEVEL] == []
+        assert [r for r in outcome.reports if r.kind == EVENT_LEVEL] == []
         [stored] = engine.storage.find_sources(source_origin="https://news.test")
         assert stored.randomized_response is None and stored.event_level_attributable
 
@@ -82,7 +82,7 @@ def test_event_level_report_is_due_at_the_trigger_time(local: bool) -> None:
     trigger_time = T0 + HOUR + 123
     outcome = _trigger(engine, trigger_time, {"event_trigger_data": [{"trigger_data": "1"}]})
     assert outcome.event_level_status == "success"
-    [report] = [r for r in outcome.reports if r.kind == R.EVENT_LEVEL]
+    [report] = [r for r in outcome.reports if r.kind == EVENT_LEVEL]
     expected = trigger_time if local else T0 + 2 * DAY
     assert report.report_time_ms == expected
     assert report.body["scheduled_report_time"] == str(expected // 1000)
@@ -105,7 +105,7 @@ def test_aggregatable_report_has_no_delay(local: bool) -> None:
         },
     )
     assert outcome.aggregatable_status == "success"
-    [report] = [r for r in outcome.reports if r.kind == R.AGGREGATABLE]
+    [report] = [r for r in outcome.reports if r.kind == AGGREGATABLE]
     span = CHROMIUM.aggregatable_report_delay_span * 60_000
     expected = trigger_time if local else trigger_time + int(0.99 * span)
     assert report.report_time_ms == expected
@@ -126,7 +126,7 @@ def test_no_random_null_reports(local: bool, registration_time: str, count: int)
         },
     )
     assert outcome.aggregatable_status == "noMatchingSources"
-    nulls = [r for r in outcome.reports if r.kind == R.AGGREGATABLE]
+    nulls = [r for r in outcome.reports if r.kind == AGGREGATABLE]
     assert len(nulls) == (0 if local else count)
     assert all(r.aggregatable.is_null for r in nulls)
 
@@ -142,7 +142,7 @@ def test_a_trigger_context_id_still_gets_its_null_report_at_once() -> None:
             "trigger_context_id": "order-7",
         },
     )
-    [null] = [r for r in outcome.reports if r.kind == R.AGGREGATABLE]
+    [null] = [r for r in outcome.reports if r.kind == AGGREGATABLE]
     assert null.aggregatable.is_null and null.aggregatable.trigger_context_id == "order-7"
     assert null.report_time_ms == T0
 

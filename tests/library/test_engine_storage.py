@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL, SENT, AggregatableData, Report
 from attribution_reporting.storage import (
     SCOPE_SOURCE,
     DebugBudgetRecord,
@@ -45,7 +45,7 @@ def test_source_json_round_trip_keeps_big_integers_and_key_order() -> None:
 
 
 def test_report_json_round_trip() -> None:
-    data = R.AggregatableData(
+    data = AggregatableData(
         attribution_destination="https://d.test",
         reporting_origin="https://r.test",
         scheduled_report_time=3601,
@@ -53,8 +53,8 @@ def test_report_json_round_trip() -> None:
         source_debug_key=1,
         trigger_debug_key=2**64 - 1,
     )
-    report = R.Report("id", R.AGGREGATABLE, "https://r.test/x", "https://r.test", 5, aggregatable=data)
-    assert R.Report.from_json(report.to_json()) == report
+    report = Report("id", AGGREGATABLE, "https://r.test/x", "https://r.test", 5, aggregatable=data)
+    assert Report.from_json(report.to_json()) == report
     assert report.original_report_time_ms == 5
 
 
@@ -91,14 +91,14 @@ def test_reports_due_and_next_time() -> None:
     storage = MemoryStorage()
     assert storage.next_report_time() is None
     for i, t in enumerate([30, 10, 20]):
-        storage.add_report(R.Report(f"r{i}", R.EVENT_LEVEL, "u", "o", t, destination_site="https://d.test"))
+        storage.add_report(Report(f"r{i}", EVENT_LEVEL, "u", "o", t, destination_site="https://d.test"))
     assert storage.next_report_time() == 10
     assert [r.report_id for r in storage.find_reports(due_at=20)] == ["r1", "r2"]
     sent = storage.get_report("r1")
-    sent.status = R.SENT
+    sent.status = SENT
     storage.update_report(sent)
     assert storage.next_report_time() == 20
-    assert len(storage.find_reports(kind=R.EVENT_LEVEL, destination_site="https://d.test")) == 2
+    assert len(storage.find_reports(kind=EVENT_LEVEL, destination_site="https://d.test")) == 2
 
 
 def test_rate_limits_and_debug_budgets() -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from attribution_reporting import reports as R
 from attribution_reporting.delivery import AWAITING_NAVIGATION_MS, after_failure, after_navigation
 from attribution_reporting.interop import InteropError, run
+from attribution_reporting.reports import EVENT_LEVEL, FAILED, PENDING, VERBOSE_DEBUG, Report
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -121,19 +121,19 @@ def test_a_waiting_report_is_never_sent_without_a_navigation() -> None:
 
 
 def test_the_navigation_retry_is_the_last_one() -> None:
-    report = R.Report("r", R.EVENT_LEVEL, "u", "o", 1000)
+    report = Report("r", EVENT_LEVEL, "u", "o", 1000)
     after_failure(report, 1000, "down", navigation_retry_attempt=1)
-    assert (report.status, report.report_time_ms) == (R.PENDING, AWAITING_NAVIGATION_MS)
+    assert (report.status, report.report_time_ms) == (PENDING, AWAITING_NAVIGATION_MS)
     after_navigation(report, 50_000)
     assert report.report_time_ms == 50_000 + 5 * MINUTE_MS
     after_failure(report, report.report_time_ms, "down", navigation_retry_attempt=1)
-    assert report.status == R.FAILED
+    assert report.status == FAILED
 
 
 def test_debug_reports_are_not_held_for_a_navigation() -> None:
-    report = R.Report("r", R.VERBOSE_DEBUG, "u", "o", 1000)
+    report = Report("r", VERBOSE_DEBUG, "u", "o", 1000)
     after_failure(report, 1000, "down", navigation_retry_attempt=1)
-    assert report.status == R.FAILED
+    assert report.status == FAILED
 
 
 def test_an_unknown_retry_mode_is_a_clear_error() -> None:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from attribution_reporting import reports as R
+from attribution_reporting.reports import EVENT_LEVEL, PENDING
 from browser import clock, models, profiles, selectors, services
 from browser.network import register
 from browser.registration import Context
@@ -95,7 +95,7 @@ def test_sources_reports_and_clocks_are_per_profile():
         assert selectors.summary()["sources"]["event"] == 1
         assert clock.offset_ms() == 5 * HOUR
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
-        assert selectors.summary()["reports"][R.EVENT_LEVEL]["pending"] == 1
+        assert selectors.summary()["reports"][EVENT_LEVEL]["pending"] == 1
     # The default profile (the one-person lab) saw none of it.
     assert selectors.summary()["registrations"] == 0
     assert DatabaseStorage().find_sources() == []
@@ -124,7 +124,7 @@ def test_delivery_uses_the_reports_profile_and_sends_nothing_of_it(queued):
     with profiles.using("alice7profile"):
         register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
         register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
-        report_id = selectors.reports(kind=R.EVENT_LEVEL)[0]["report_id"]
+        report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
     seen: list[httpx.Request] = []
 
     def receive(request: httpx.Request) -> httpx.Response:
@@ -366,3 +366,142 @@ def test_generated_instructor_key_is_kept_in_the_var_dir(room):
     first = room_services.instructor_key()
     assert len(first) >= 20 and room_services.instructor_key() == first
     assert room_services.instructor_key_matches(first) and not room_services.instructor_key_matches("")
+
+
+# --- Joining: per address and per room ------------------------------------------------------------
+
+
+def test_joins_per_address_per_minute_answer_429(client, room):
+    room.ARA_ROOM_JOINS_PER_MINUTE = 2
+    for _ in range(2):
+        assert client.post("/room/api/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.0.0.7").status_code == 201
+    refused = client.post("/room/api/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.0.0.7")
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "ARA_ROOM_JOINS_PER_MINUTE" in refused.json()["error"]
+    page = client.get("/room/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.0.0.7")
+    assert page.status_code == 429 and b"Too many requests" in page.content
+    assert b"per minute per address" in page.content and tokens.COOKIE not in page.cookies
+    assert Attendee.objects.count() == 2
+    # Another address joins; a minute later the first one may join again.
+    assert client.post("/room/api/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.0.0.8").status_code == 201
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Attendee.objects.update(joined_at=timezone.now() - timedelta(seconds=61))
+    assert client.post("/room/api/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.0.0.7").status_code == 201
+    # The address itself is not kept, only a keyed hash of it.
+    assert not Attendee.objects.filter(client__contains="10.0.0").exists()
+
+
+def test_the_room_cap_answers_429_for_everyone(client, room):
+    room.ARA_ROOM_MAX_ATTENDEES = 2
+    _join(client), _join(client)
+    full = client.post("/room/api/join", HTTP_HOST=GUIDE, REMOTE_ADDR="10.9.9.9")
+    assert full.status_code == 429 and "the room is full" in full.json()["error"]
+    assert "ARA_ROOM_MAX_ATTENDEES=2" in full.json()["error"]
+    assert Attendee.objects.count() == 2
+
+
+def test_behind_a_trusted_proxy_the_proxys_own_entry_is_the_address(client, room):
+    room.ARA_ROOM_JOINS_PER_MINUTE = 1
+    room.ARA_TRUST_X_FORWARDED_FOR = True
+    proxy = {"HTTP_HOST": GUIDE, "REMOTE_ADDR": "127.0.0.1"}
+    assert client.post("/room/api/join", HTTP_X_FORWARDED_FOR="10.1.1.1", **proxy).status_code == 201
+    assert client.post("/room/api/join", HTTP_X_FORWARDED_FOR="10.1.1.2", **proxy).status_code == 201
+    # A made-up first entry does not make a new address: the proxy appended the real one last.
+    spoofed = client.post("/room/api/join", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.1.1.1", **proxy)
+    assert spoofed.status_code == 429
+    # Untrusted, the header is ignored: every join is the peer's.
+    room.ARA_TRUST_X_FORWARDED_FOR = False
+    assert client.post("/room/api/join", HTTP_X_FORWARDED_FOR="10.1.1.3", **proxy).status_code == 201
+    assert client.post("/room/api/join", HTTP_X_FORWARDED_FOR="10.1.1.4", **proxy).status_code == 429
+
+
+# --- No attendee reaches another's data by an id in the URL ---------------------------------------
+
+
+def _bobs_data(bob: str) -> dict[str, str]:
+    """Bob's report, navigation token and page request id, each answered to Bob himself."""
+    with profiles.using(bob):
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
+        models.Registration.objects.create(
+            time_ms=0, mechanism="anchor", url=f"{ADTECH}/register/source", context_origin=NEWS,
+            navigation_token="bobs-navigation", profile=bob,
+        )  # fmt: skip
+        page = services.PageRequest(url=f"{ADTECH}/register/trigger", context=Context("fetch", SHOP))
+        services.fetch_for_page(page, rid="bobs-request", transport=_stub())
+    return {"report_id": report_id, "token": "bobs-navigation", "rid": "bobs-request"}
+
+
+def test_an_attendees_token_reaches_no_other_attendees_data_by_id(client, room):
+    """Every browser-host route with an id in its path, asked with Alice's token and Bob's ids."""
+    from django.urls import URLPattern, get_resolver
+
+    alice, bob = _join(client), _join(client)
+    ids = _bobs_data(bob["profile"])
+
+    def ask(token: str, path: str):
+        joiner = "&" if "?" in path else "?"
+        return client.get(f"{path}{joiner}profile={token}", HTTP_HOST=BROWSER)
+
+    routes = {
+        "api/reports/<str:report_id>": "/api/reports/{report_id}",
+        "api/navigations/<str:token>": "/api/navigations/{token}",
+        "network/outcome/<str:rid>": "/network/outcome/{rid}",
+    }
+    with_ids = {
+        str(p.pattern)
+        for p in get_resolver("browser.urls").url_patterns
+        if isinstance(p, URLPattern) and p.pattern.converters and not str(p.pattern).startswith("test/")
+    }
+    # Actions (<slug:name>) are names, not ids; they are walked below with Bob's report id.
+    with_ids -= {"actions/<slug:name>", "api/actions/<slug:action>"}
+    assert with_ids == set(routes), (
+        f"a route with an id that this test does not walk: {with_ids - set(routes)}"
+    )
+    for template in routes.values():
+        path = template.format(**ids)
+        unknown = template.format(report_id="no-such-report", token="no-such-nav", rid="no-such-rid")
+        mine, theirs, nobodys = (
+            ask(bob["token"], path),
+            ask(alice["token"], path),
+            ask(alice["token"], unknown),
+        )
+        assert mine.status_code == 200 and _carries(mine, ids), (path, mine.content)
+        # Alice gets what an unknown id gets: nothing of Bob's, not even whether it exists.
+        assert theirs.status_code == nobodys.status_code, path
+        assert not _carries(theirs, ids) and _strip(theirs, path) == _strip(nobodys, unknown), path
+    assert ask(alice["token"], f"/api/reports/{ids['report_id']}").status_code == 404
+
+    # The lists and the internals show Alice nothing of Bob's.
+    for path in (
+        "/api/reports",
+        "/api/sources",
+        "/api/registrations",
+        "/api/registration-hops",
+        "/api/internals",
+    ):
+        listed = ask(alice["token"], path)
+        assert listed.status_code == 200 and ids["report_id"] not in listed.content.decode(), path
+        assert "bobs-navigation" not in listed.content.decode(), path
+    # Sending Bob's report by its id, from Alice's internals: refused, and the report still waits.
+    for url in ("/api/actions/send-report", "/actions/send-report"):
+        client.post(f"{url}?profile={alice['token']}", {"report_id": ids["report_id"]}, HTTP_HOST=BROWSER)
+        assert models.Report.objects.get(report_id=ids["report_id"]).status == PENDING
+
+
+def _carries(response, ids: dict[str, str]) -> bool:
+    """Whether the answer holds any of Bob's records (his report, his navigation's or request's outcome)."""
+    body = response.json()
+    return bool(body.get("report_id") == ids["report_id"] or body.get("registrations") or body.get("outcome"))
+
+
+def _strip(response, path: str) -> str:
+    """The answer with the asked id taken out, to compare with an unknown id's."""
+    text = response.content.decode()
+    for part in path.strip("/").split("/"):
+        text = text.replace(part, "")
+    return text

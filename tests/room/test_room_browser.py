@@ -30,8 +30,20 @@ def room_lab(lab_server, settings, eager_celery):
     port = settings.ARA_PORT
     return {
         key: f"http://{sub}localhost:{port}"
-        for key, sub in (("guide", ""), ("news", "news."), ("shop", "shop."))
+        for key, sub in (
+            ("guide", ""),
+            ("news", "news."),
+            ("shop", "shop."),
+            ("browser", "browser."),
+            ("adtech", "adtech."),
+        )
     }
+
+
+@pytest.fixture(autouse=True)
+def queued() -> list:
+    """Reports are delivered as in the lab (eager Celery), not recorded as the other room tests do."""
+    return []
 
 
 def shot(page, name: str) -> None:
@@ -75,7 +87,7 @@ def _step_status(guide, number: int) -> str:
     return guide.locator(f'[data-step="{number}"] [data-step-status]').inner_text()
 
 
-def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium):
+def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium, settings):
     alice_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
     bob_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
     watch = ConsoleWatch()
@@ -112,4 +124,125 @@ def test_two_attendees_each_see_only_their_own_progress(room_lab, chromium):
     problems = [str(p) for p in watch.take()]
     alice_ctx.close()
     bob_ctx.close()
+    assert problems == [], problems
+
+    # A full room: the join page says so, and why.
+    settings.ARA_ROOM_MAX_ATTENDEES = 2
+    late = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = late.new_page()
+    response = page.goto(room_lab["guide"] + "/room/join")
+    assert response.status == 429 and response.headers["retry-after"] == "60"
+    assert "the room is full" in page.locator("main").inner_text()
+    shot(page, "join-full")
+    late.close()
+
+
+# --- The whole workshop, two attendees, one room-wide summary ------------------------------------
+
+
+def _contributions(profile: str) -> dict[int, int]:
+    """What ``profile``'s browser put in the aggregatable reports it delivered (debug cleartext)."""
+    import base64
+    import json
+
+    from attribution_reporting.aggregatable_payload import decode_plaintext, without_padding
+    from attribution_reporting.reports import AGGREGATABLE, SENT
+    from browser.models import Report
+
+    sums: dict[int, int] = {}
+    for row in Report.objects.filter(profile=profile, kind=AGGREGATABLE, status=SENT):
+        for payload in json.loads(row.sent_body)["aggregation_service_payloads"]:
+            raw = base64.b64decode(payload["debug_cleartext_payload"])
+            for c in without_padding(decode_plaintext(raw)):
+                sums[c["bucket"]] = sums.get(c["bucket"], 0) + c["value"]
+            break  # one payload per aggregation service, each with the same contributions
+    return sums
+
+
+def _deliver(guide, lab, who: str, profile: str) -> None:
+    """Steps 4-6 from the attendee's guide: internals, the clock to the reports' time, send now."""
+    guide.get_by_role("link", name="Open attribution internals").click()
+    guide.wait_for_url(lab["browser"] + "/")
+    guide.locator("#counts dt").first.wait_for()
+    assert guide.locator("[data-room-profile]").get_attribute("data-room-profile") == profile
+    shot(guide, f"{who}-internals")
+    for _ in range(4):
+        guide.locator("#advance-next").click()
+        guide.wait_for_load_state()
+        guide.wait_for_timeout(300)
+    guide.get_by_role("button", name="Send all pending reports").click()
+    guide.get_by_text(re.compile(r"pending reports sent\.")).wait_for()
+    shot(guide, f"{who}-internals-sent")
+    guide.goto(lab["guide"] + "/")
+    wait_for_step(guide, 5)
+    wait_for_step(guide, 6, timeout=60_000)
+
+
+def test_two_attendees_walk_all_seven_steps_and_the_summary_covers_both(room_lab, chromium):
+    """Both attendees to 7/7 from their own browsers; the instructor's summary sums both purchases."""
+    lab = room_lab
+    contexts = [chromium.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
+    watch = ConsoleWatch()
+    for ctx in contexts:
+        watch.attach(ctx)
+    (alice_guide, alice), (bob_guide, bob) = (_join(ctx, lab) for ctx in contexts)
+    for ctx, guide in zip(contexts, (alice_guide, bob_guide), strict=True):
+        _click_and_buy(ctx, lab)
+        wait_for_step(guide, 3)
+    _deliver(alice_guide, lab, "alice", alice)
+    # Bob has not delivered: Alice's reports at the shared ad tech are not his.
+    bob_guide.reload()
+    assert not bob_guide.locator('[data-step="5"].done').count()
+    assert _step_status(bob_guide, 6).startswith("0 event-level"), _step_status(bob_guide, 6)
+    _deliver(bob_guide, lab, "bob", bob)
+    shot(alice_guide, "alice-guide-6")
+
+    mine = {who: _contributions(who) for who in (alice, bob)}
+    assert all(mine.values()), mine
+
+    # The instructor: the room-wide summary at the ad tech, over both attendees' reports.
+    instructor = chromium.new_context(viewport={"width": 1280, "height": 900})
+    watch.attach(instructor)
+    room = instructor.new_page()
+    room.set_default_timeout(TIMEOUT)
+    room.goto(lab["guide"] + f"/room/instructor?key={KEY}")
+    with instructor.expect_page() as opened:
+        room.get_by_role("link", name=re.compile("summary at the ad tech")).click()
+    page = opened.value
+    page.set_default_timeout(TIMEOUT)
+    page.get_by_role("button", name="Create summary report").click()
+    page.wait_for_load_state()
+    page.locator("[data-job-status=FINISHED]").first.wait_for(timeout=60_000)
+    page.locator("a[data-summary-link]").first.click()
+    page.locator("[data-exact-rows] tr[data-bucket]").first.wait_for()
+    shot(page, "instructor-summary")
+    exact = {
+        int(row.get_attribute("data-bucket"), 16): int(row.locator("td.num").nth(1).inner_text())
+        for row in page.locator("[data-exact-rows] tr[data-bucket]").all()
+    }
+    expected: dict[int, int] = {}
+    for sums in mine.values():
+        for bucket, value in sums.items():
+            expected[bucket] = expected.get(bucket, 0) + value
+    assert exact == expected, (exact, mine)
+    assert sum(exact.values()) == sum(sum(s.values()) for s in mine.values())
+
+    for who, guide in (("alice", alice_guide), ("bob", bob_guide)):
+        wait_for_step(guide, 7)
+        guide.reload()
+        assert guide.locator("[data-steps-done]").inner_text() == "7", _step_status(guide, 7)
+        shot(guide, f"{who}-guide-done")
+
+    # Alice starts over: her steps go, Bob's stay.
+    alice_guide.once("dialog", lambda dialog: dialog.accept())
+    alice_guide.get_by_role("button", name="Reset my browser").click()
+    alice_guide.locator(".reset-result").wait_for()
+    assert alice_guide.locator("[data-steps-done]").inner_text() == "0"
+    shot(alice_guide, "alice-guide-reset")
+    bob_guide.reload()
+    assert bob_guide.locator("[data-steps-done]").inner_text() == "7"
+
+    problems = [str(p) for p in watch.take()]
+    for ctx in (*contexts, instructor):
+        ctx.close()
     assert problems == [], problems

@@ -169,8 +169,8 @@ def test_worker_ping_from_the_guide_page_still_works(eager_celery):
 def test_runserver_address_from_the_bind_setting():
     from guide.management.commands import rundemo
 
-    assert rundemo._addrport("127.0.0.1", 8000) == "127.0.0.1:8000"
-    assert rundemo._addrport("::1", 8000) == "[::1]:8000"
+    assert rundemo.addrport("127.0.0.1", 8000) == "127.0.0.1:8000"
+    assert rundemo.addrport("::1", 8000) == "[::1]:8000"
 
 
 def test_debug_is_off_and_the_demo_binds_to_loopback_by_default():

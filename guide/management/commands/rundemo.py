@@ -20,7 +20,7 @@ from config.hosts import PARTIES
 from guide.supervisor import Supervisor
 
 
-def _port_free(port: int, address: str = "127.0.0.1") -> bool:
+def port_free(port: int, address: str = "127.0.0.1") -> bool:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -34,7 +34,7 @@ def _port_free(port: int, address: str = "127.0.0.1") -> bool:
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def _addrport(address: str, port: int) -> str:
+def addrport(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options) -> None:
         bind = settings.ARA_BIND  # loopback unless ARA_BIND says otherwise
-        if not _port_free(port, bind):
+        if not port_free(port, bind):
             raise CommandError(
                 f"Port {port} is already in use. Stop whatever is listening there "
                 f"(`lsof -i :{port}`), or run on another port: ARA_PORT=8001 make demo"
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         py = sys.executable
         commands = {
             # --nostatic: static files go through the party urlconfs (and their error pages) on every host.
-            "web": [py, "manage.py", "runserver", f"{_addrport(bind, port)}", "--noreload", "--nostatic"],
+            "web": [py, "manage.py", "runserver", f"{addrport(bind, port)}", "--noreload", "--nostatic"],
             "worker": [
                 py,
                 "-m",
@@ -106,7 +106,7 @@ class Command(BaseCommand):
             reach = (
                 "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
             )
-            self.stdout.write(f"Listening on {_addrport(bind, port)} ({reach}).")
+            self.stdout.write(f"Listening on {addrport(bind, port)} ({reach}).")
             if settings.ARA_ROOM:
                 self._room_banner()
             self.stdout.write("Press Ctrl-C to stop everything.\n")

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.hosts import PARTIES
 from guide import roomserver
-from guide.management.commands.rundemo import LOOPBACK, _addrport, _port_free
+from guide.management.commands.rundemo import LOOPBACK, addrport, port_free
 from guide.supervisor import Supervisor
 
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, **options) -> None:
         bind = settings.ARA_BIND
-        if not _port_free(port, bind):
+        if not port_free(port, bind):
             raise CommandError(
                 f"Port {port} is already in use. Stop whatever is listening there "
                 f"(`lsof -i :{port}`), or run on another port: ARA_PORT=8001 make room"
@@ -79,7 +79,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exc}\nThe room needs PostgreSQL and Redis; see 'Serving a room' in the README."
             ) from None
-        self.stdout.write(f"Redis: {roomserver._redact(backing.broker_url)}")
+        self.stdout.write(f"Redis: {roomserver.redact(backing.broker_url)}")
         secret, said = roomserver.secret_key(settings.VAR_DIR, os.environ)
         self.stdout.write(said)
         env = {
@@ -108,7 +108,7 @@ class Command(BaseCommand):
             return
         commands = roomserver.commands(
             py,
-            bind=_addrport(bind, port),
+            bind=addrport(bind, port),
             web_workers=options["web_workers"],
             threads=options["threads"],
             celery_workers=options["celery_workers"],
@@ -131,7 +131,7 @@ class Command(BaseCommand):
             reach = (
                 "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
             )
-            self.stdout.write(f"Listening on {_addrport(bind, port)} ({reach}).")
+            self.stdout.write(f"Listening on {addrport(bind, port)} ({reach}).")
             self.stdout.write("Press Ctrl-C to stop everything.\n")
             supervisor.run()
         finally:
