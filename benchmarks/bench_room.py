@@ -119,6 +119,8 @@ class Attendee:
     async def join(self) -> None:
         """``POST /room/api/join``: a profile of one's own; its token becomes every party host's cookie."""
         joined = await self.request("action", "POST", "", "/room/api/join", expect=(201,))
+        if joined.status_code != 201:
+            raise RuntimeError(f"POST /room/api/join answered {joined.status_code}: {joined.text[:200]}")
         data = joined.json()
         for host, token in data["cookies"].items():
             self.cookies.setdefault(host.split(":")[0], {})[PROFILE_COOKIE] = token
@@ -424,7 +426,11 @@ async def run_room(lab: Lab, attendees: int, think: float, settle: float, key: s
         join = await probe.post(f"{lab.connect}/room/api/join", headers={"Host": lab.host("")})
         room = join.status_code == 201
         if not room and join.status_code != 404:
-            raise RuntimeError(f"POST /room/api/join answered {join.status_code}, not 201 (or 404 off)")
+            raise RuntimeError(
+                f"POST /room/api/join answered {join.status_code}, not 201 (or 404 off): {join.text[:300]} "
+                "(a room given with --url needs ARA_ROOM_JOINS_PER_MINUTE and ARA_ROOM_MAX_ATTENDEES above "
+                "the attendees of every run: they all join from this one address)"
+            )
         # A room's attendees are new profiles; the one default profile may hold earlier reports.
         before = set() if room else {r["report_id"] for r in await _browser_reports(probe, lab, "")}
         clients = [
@@ -513,6 +519,9 @@ def start_room(args: argparse.Namespace, var: Path) -> tuple[subprocess.Popen, L
         "DATABASE_URL": args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE,
         "ARA_CELERY_QUEUE": f"bench-room-{uuid.uuid4().hex[:8]}",
         "ARA_ROOM_INSTRUCTOR_KEY": args.instructor_key,
+        # Every attendee joins from this one address, run after run, into the same database.
+        "ARA_ROOM_JOINS_PER_MINUTE": "100000",
+        "ARA_ROOM_MAX_ATTENDEES": "1000000",
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "manage.py", "runroom"]
