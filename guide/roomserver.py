@@ -99,7 +99,7 @@ def check_connection_budget(url: str, needed: int) -> str:
         with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as conn:
             limit = int(conn.execute("SHOW max_connections").fetchone()[0])
     except psycopg.Error as exc:
-        raise Unavailable(f"PostgreSQL at {_redact(url)} does not answer: {_first_line(exc)}") from None
+        raise Unavailable(f"PostgreSQL at {redact(url)} does not answer: {_first_line(exc)}") from None
     if limit >= needed:
         return ""
     return (
