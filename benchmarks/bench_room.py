@@ -18,9 +18,9 @@ in their ``src`` as the publisher's slot writes it. A server without room mode (
 with its one default profile, and the output says so.
 
 Printed per N: latency percentiles (p50, p95, p99) of page and registration requests, 5xx
-answers, reports lost (sent by the browser but not processed at the ad tech; must be 0), reports
-the browser still holds unsent after a last "send all", and the ratio of p95 at the largest N to p95
-at N=1.
+answers, the server's CPU seconds per attendee (a room this starts), reports lost (sent by the
+browser but not processed at the ad tech; must be 0), reports the browser still holds unsent after
+a last "send all", and the ratio of p95 at the largest N to p95 at N=1.
 
     .venv/bin/python -m benchmarks.bench_room [--attendees 1 50] [--url http://localhost:8616]
         [--think 1.0] [--port 8617] [--web-workers 5] [--database-url postgres://...]
@@ -502,6 +502,34 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of the process ``pid`` and its live descendants, from ``/proc``
+    (None where there is none): the room's gunicorn workers, Celery and beat."""
+    proc = Path("/proc")
+    if not (proc / str(pid)).is_dir():
+        return None
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        stats[int(entry.name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        if current in stats:
+            total += (int(stats[current][11]) + int(stats[current][12])) / ticks
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -601,7 +629,13 @@ def main(argv: list[str] | None = None) -> dict:
             results = []
             for n in args.attendees:
                 print(f"{n} attendee(s) walk the workshop ...", flush=True)
+                cpu_before = server_cpu_seconds(proc.pid) if proc is not None else None
                 results.append(asyncio.run(run_room(lab, n, args.think, args.settle, args.instructor_key)))
+                cpu_after = server_cpu_seconds(proc.pid) if proc is not None else None
+                if cpu_before is not None and cpu_after is not None:
+                    # What one walk costs the server (web and Celery; PostgreSQL not counted): the
+                    # cores needed to keep N walks as fast as one follow from it.
+                    results[-1]["server_cpu_s_per_attendee"] = round((cpu_after - cpu_before) / n, 2)
         finally:
             if proc is not None:
                 stop_room(proc)
@@ -626,6 +660,11 @@ def main(argv: list[str] | None = None) -> dict:
             f"5xx {r['server_errors']} | {r['profiles']} profile(s), reports each "
             f"{r['reports_per_profile']['min']}-{r['reports_per_profile']['max']}, made {r['reports_made']}, "
             f"lost {r['reports_lost']}, unsent {r['reports_unsent_at_browser']}"
+            + (
+                f" | server CPU {r['server_cpu_s_per_attendee']} s per attendee"
+                if "server_cpu_s_per_attendee" in r
+                else ""
+            )
         )
     if "p95_ratio" in out:
         ratio = out["p95_ratio"]
