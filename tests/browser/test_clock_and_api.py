@@ -193,6 +193,12 @@ def test_read_endpoints_and_filters(client):
     assert get("/api/reports/e").json()["body"] == {"id": "e"}
     assert get("/api/reports/missing").status_code == 404
     assert get("/api/state").json()["summary"]["reports_pending"] == 2
+    from browser import models
+
+    models.Report.objects.filter(report_id="v").update(status="sent")
+    summary = get("/api/state").json()["summary"]
+    assert (summary["reports_pending"], summary["reports_sent"], summary["reports_failed"]) == (1, 1, 0)
+    models.Report.objects.filter(report_id="v").update(status="pending")
     assert get("/api/summary").json()["reports"]["event-level"] == {"pending": 1}
     assert get("/api/sources").json() == []
     internals = get("/api/internals").json()
