@@ -91,11 +91,15 @@ def require_simulation(page) -> None:
     )
 
 
-def wait_for_registration(page, url_part: str) -> dict:
-    """Waits until the shim reported a registration whose URL contains ``url_part``; returns it."""
+def wait_for_registration(page, url_part: str, timeout: float = 60_000) -> dict:
+    """Waits until the shim reported a registration whose URL contains ``url_part``; returns it.
+
+    A trigger may wait up to 10 s for the click's navigation registration first (as Chrome does), so
+    on a loaded machine this takes longer than a page's default timeout."""
     page.wait_for_function(
         "(part) => (window.attributionLabPanel?.events || []).some((e) => (e.url || '').includes(part))",
         arg=url_part,
+        timeout=timeout,
     )
     events = page.evaluate("() => window.attributionLabPanel.events")
     return next(e for e in events if url_part in (e.get("url") or ""))
