@@ -23,6 +23,7 @@ from .crawl import crawl
 from .workshop import (
     TIMEOUT,
     ConsoleWatch,
+    lab_urls,
     require_simulation,
     reset_for_next_attendee,
     wait_for_registration,
@@ -43,17 +44,7 @@ SCREENSHOTS = (
 def lab(lab_server, settings, eager_celery):
     """Every party on the live server, with the demo data, and Celery tasks run in-process."""
     call_command("load_demo_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    port = settings.ARA_PORT
-    return {
-        key: f"http://{sub}localhost:{port}"
-        for key, sub in (
-            ("guide", ""),
-            ("news", "news."),
-            ("shop", "shop."),
-            ("adtech", "adtech."),
-            ("browser", "browser."),
-        )
-    }
+    return lab_urls(settings.ARA_PORT)
 
 
 @pytest.fixture

@@ -83,6 +83,12 @@ def _aborted_by_navigation(request) -> bool:
     )
 
 
+def lab_urls(port: int) -> dict[str, str]:
+    """The hosts a walk visits, by the names the walks use, on the live server's port."""
+    hosts = {"guide": "", "news": "news.", "shop": "shop.", "adtech": "adtech.", "browser": "browser."}
+    return {key: f"http://{sub}localhost:{port}" for key, sub in hosts.items()}
+
+
 def require_simulation(page) -> None:
     """The shim must hand registrations to the simulated browser: Debian's Chromium has no ARA of its own."""
     page.wait_for_function("() => window.attributionLab && window.attributionLab.loaded")

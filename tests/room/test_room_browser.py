@@ -14,7 +14,14 @@ from urllib.parse import urljoin
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.workshop import TIMEOUT, ConsoleWatch, require_simulation, wait_for_registration, wait_for_step
+from tests.e2e.workshop import (
+    TIMEOUT,
+    ConsoleWatch,
+    lab_urls,
+    require_simulation,
+    wait_for_registration,
+    wait_for_step,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -28,17 +35,7 @@ def room_lab(lab_server, settings, eager_celery):
     settings.ARA_ROOM = True
     settings.ARA_ROOM_INSTRUCTOR_KEY = KEY
     call_command("load_demo_data", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    port = settings.ARA_PORT
-    return {
-        key: f"http://{sub}localhost:{port}"
-        for key, sub in (
-            ("guide", ""),
-            ("news", "news."),
-            ("shop", "shop."),
-            ("browser", "browser."),
-            ("adtech", "adtech."),
-        )
-    }
+    return lab_urls(settings.ARA_PORT)
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -96,25 +97,49 @@ class Command(BaseCommand):
         }
         self.stdout.write(broker.explanation)
         supervisor = Supervisor(commands, env=env, cwd=settings.BASE_DIR, log=self._log)
-        signal.signal(signal.SIGINT, supervisor.request_stop)
-        signal.signal(signal.SIGTERM, supervisor.request_stop)
-        try:
-            supervisor.start_all()
-            self.stdout.write(self.style.SUCCESS("\nAttribution Lab is starting. Open:"))
-            for p in PARTIES:
-                self.stdout.write(f"  {p.url('/'):<40} {p.role}")
-            reach = (
-                "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
-            )
-            self.stdout.write(f"Listening on {addrport(bind, port)} ({reach}).")
-            if settings.ARA_ROOM:
-                self._room_banner()
-            self.stdout.write("Press Ctrl-C to stop everything.\n")
-            supervisor.run()
-        finally:
-            self.stdout.write("Stopping web server, worker and beat ...")
-            supervisor.stop_all()
-            self.stdout.write("Stopped.")
+        run_supervised(
+            self,
+            supervisor,
+            title="Attribution Lab is starting. Open:",
+            bind=bind,
+            port=port,
+            banner=self._room_banner if settings.ARA_ROOM else None,
+            stopping="Stopping web server, worker and beat ...",
+        )
 
     def _log(self, message: str) -> None:
         self.stderr.write(f"[supervisor] {message}")
+
+
+def run_supervised(
+    command: BaseCommand,
+    supervisor: Supervisor,
+    *,
+    title: str,
+    bind: str,
+    port: int,
+    stopping: str,
+    lines: tuple[str, ...] = (),
+    banner: Callable[[], None] | None = None,
+) -> None:
+    """Starts the supervised processes, says where every party is, and stops them all on Ctrl-C."""
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    out = command.stdout
+    try:
+        supervisor.start_all()
+        out.write(command.style.SUCCESS("\n" + title))
+        for p in PARTIES:
+            out.write(f"  {p.url('/'):<40} {p.role}")
+        for line in lines:
+            out.write(line)
+        reach = "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
+        out.write(f"Listening on {addrport(bind, port)} ({reach}).")
+        if banner:
+            banner()
+        out.write("Press Ctrl-C to stop everything.\n")
+        supervisor.run()
+    finally:
+        out.write(stopping)
+        supervisor.stop_all()
+        out.write("Stopped.")

@@ -10,16 +10,14 @@ with backoff; Ctrl-C stops them all.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.hosts import PARTIES
 from guide import roomserver
-from guide.management.commands.rundemo import LOOPBACK, addrport, port_free
+from guide.management.commands.rundemo import addrport, port_free, run_supervised
 from guide.supervisor import Supervisor
 
 
@@ -117,27 +115,16 @@ class Command(BaseCommand):
             access_log=options["access_log"],
         )
         supervisor = Supervisor(commands, env=env, cwd=settings.BASE_DIR, log=self._log)
-        signal.signal(signal.SIGINT, supervisor.request_stop)
-        signal.signal(signal.SIGTERM, supervisor.request_stop)
-        try:
-            supervisor.start_all()
-            self.stdout.write(self.style.SUCCESS("\nThe room is starting. Attendees open:"))
-            for p in PARTIES:
-                self.stdout.write(f"  {p.url('/'):<40} {p.role}")
-            workers = options["web_workers"], options["threads"], options["celery_workers"]
-            self.stdout.write(
-                "gunicorn: {} workers x {} threads; Celery: {} worker(s) and beat.".format(*workers)
-            )
-            reach = (
-                "this machine only: ARA_BIND=0.0.0.0 opens it" if bind in LOOPBACK else "open to the network"
-            )
-            self.stdout.write(f"Listening on {addrport(bind, port)} ({reach}).")
-            self.stdout.write("Press Ctrl-C to stop everything.\n")
-            supervisor.run()
-        finally:
-            self.stdout.write("Stopping the web server, the workers and beat ...")
-            supervisor.stop_all()
-            self.stdout.write("Stopped.")
+        workers = options["web_workers"], options["threads"], options["celery_workers"]
+        run_supervised(
+            self,
+            supervisor,
+            title="The room is starting. Attendees open:",
+            bind=bind,
+            port=port,
+            lines=("gunicorn: {} workers x {} threads; Celery: {} worker(s) and beat.".format(*workers),),
+            stopping="Stopping the web server, the workers and beat ...",
+        )
 
     def _run(self, command: list[str], env: dict[str, str]) -> None:
         done = subprocess.run(command, env=env, cwd=settings.BASE_DIR, capture_output=True, text=True)
