@@ -141,6 +141,13 @@ def _attach_source_event_id(report: ReceivedReport, source_event_id: Any) -> Non
     decoded = decode_source_event_id(source_event_id) if source_event_id is not None else None
     if decoded is None:
         return
+    # One query for the usual case, an ad of the campaign its source_event_id names.
+    creative = (
+        Creative.objects.select_related("campaign").filter(code=decoded[1], campaign__code=decoded[0]).first()
+    )
+    if creative is not None:
+        report.campaign, report.creative = creative.campaign, creative
+        return
     report.campaign = Campaign.objects.filter(code=decoded[0]).first()
     report.creative = Creative.objects.filter(code=decoded[1]).first()
 
@@ -233,22 +240,22 @@ def _aggregatable(report: ReceivedReport, body: Any) -> None:
             contributions = _decode_cleartext(first["debug_cleartext_payload"])
         except Exception as exc:  # undecodable debug payloads are noted, the report stays usable
             warnings.append(f"debug_cleartext_payload does not decode: {exc}")
-    campaigns = {c.code: c.slug for c in Campaign.objects.all()}
+    by_code = {c.code: c for c in Campaign.objects.all()}  # the campaigns below are looked up here
+    campaigns = {code: c.slug for code, c in by_code.items()}
     creatives = {c.code: c.slug for c in Creative.objects.all()}
     if contributions is not None:
         report.debug_contributions = contributions
         for c in contributions:
             parts = decode_bucket(c["bucket"])
             if parts["campaign"] and report.campaign is None:
-                report.campaign = Campaign.objects.filter(code=parts["campaign"]).first()
+                report.campaign = by_code.get(parts["campaign"])
             if parts["event"] and not report.event:
                 report.event = _event_name(parts["event"])
     campaign_from = "debug cleartext (the key scheme's campaign byte)" if report.campaign else None
-    if report.campaign is None and isinstance(body.get("source_debug_key"), str):
+    debug_key = body.get("source_debug_key")
+    if report.campaign is None and isinstance(debug_key, str) and debug_key:
         # Each campaign sets its own source debug key, so the key names the campaign.
-        report.campaign = (
-            Campaign.objects.filter(debug_key=body["source_debug_key"]).exclude(debug_key="").first()
-        )
+        report.campaign = next((c for c in by_code.values() if c.debug_key == debug_key), None)
         campaign_from = "source_debug_key" if report.campaign else None
     report.decoded = {
         "campaign_from": campaign_from,

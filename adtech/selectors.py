@@ -6,7 +6,10 @@ import random
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from config.room_cache import ROOM_WIDE
 
 from . import browsers
 from .keyscheme import KeyScheme
@@ -21,6 +24,7 @@ TYPE_ALIASES = {
     "aggregatable-debug": ReceivedReport.AGGREGATE_DEBUG,
 }
 KINDS = [k for k, _ in ReceivedReport.KIND_CHOICES]
+KIND_LABELS = dict(ReceivedReport.KIND_CHOICES)
 
 
 def campaigns() -> QuerySet[Campaign]:
@@ -80,15 +84,17 @@ def conversions_by_campaign() -> list[dict[str, Any]]:
     table: dict[tuple[str, str], Counter] = {}
     counted = ReceivedReport.objects.filter(
         status=ReceivedReport.PROCESSED, kind__in=[ReceivedReport.EVENT_LEVEL, ReceivedReport.AGGREGATABLE]
-    ).select_related("campaign")
-    for report in counted.only("kind", "event", "campaign__slug", "debug_contributions"):
-        key = (report.campaign.slug if report.campaign else "", report.event or "")
-        row = table.setdefault(key, Counter())
-        if report.kind == ReceivedReport.EVENT_LEVEL:
+    ).order_by()
+    # Plain rows, not model instances: the dashboard polls this, and it reads every counted report.
+    for kind, slug, event, contributions in counted.values_list(
+        "kind", "campaign__slug", "event", "debug_contributions"
+    ):
+        row = table.setdefault((slug or "", event or ""), Counter())
+        if kind == ReceivedReport.EVENT_LEVEL:
             row["event_level_reports"] += 1
         else:
             row["aggregatable_reports"] += 1
-            for c in report.debug_contributions or []:
+            for c in contributions or []:
                 measure = (c["bucket"] >> 120) & 0xFF
                 row["debug_value_sum" if measure == 2 else "debug_count_sum"] += c["value"]
     return [
@@ -108,43 +114,71 @@ def by_browser() -> dict[str, dict[str, Any]]:
     The guide reads this to tick steps off for a real Chrome, whose sources and reports never
     pass through the simulated browser.
     """
+    return _by_browser(_registration_counts(), _report_counts())
+
+
+def _registration_counts() -> list[tuple[str, str, str, Any, int]]:
+    """Registrations by sender, kind, status and eligibility, in one query (a few rows, however many)."""
+    return list(
+        Registration.objects.values_list("browser", "kind", "status", "eligibility")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _report_counts() -> list[tuple[str, str, str, int, int]]:
+    """Received reports by sender, kind and status, with how many of each are in no batch yet."""
+    return list(
+        ReceivedReport.objects.values_list("browser", "kind", "status")
+        .annotate(n=Count("id"), unbatched=Count("id", filter=Q(batch_job_id__isnull=True)))
+        .order_by()
+    )
+
+
+def _by_browser(registrations: list[tuple], reports: list[tuple]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
 
     def entry(key: str) -> dict[str, Any]:
         return out.setdefault(key or "unknown", {"registrations": {}, "reports": {}})
 
-    answered = Registration.objects.filter(status=RegistrationStatus.ANSWERED)
-    for row in answered.values("browser", "kind").annotate(n=Count("id")):
-        entry(row["browser"])["registrations"][row["kind"]] = row["n"]
-    for row in answered.filter(kind="source").values("browser", "eligibility"):
-        # A source answered to a request eligible for navigation sources is one (registrations.py).
-        kind = "navigation" if "navigation-source" in (row["eligibility"] or []) else "event"
-        counts = entry(row["browser"])["registrations"]
-        counts[f"source:{kind}"] = counts.get(f"source:{kind}", 0) + 1
-    for row in ReceivedReport.objects.values("browser", "kind").annotate(n=Count("id")):
-        entry(row["browser"])["reports"][row["kind"]] = row["n"]
+    for browser, kind, status, eligibility, n in registrations:
+        if status != RegistrationStatus.ANSWERED:
+            continue
+        counts = entry(browser)["registrations"]
+        counts[kind] = counts.get(kind, 0) + n
+        if kind == "source":
+            # A source answered to a request eligible for navigation sources is one (registrations.py).
+            source = "navigation" if "navigation-source" in (eligibility or []) else "event"
+            counts[f"source:{source}"] = counts.get(f"source:{source}", 0) + n
+    for browser, kind, _status, n, _unbatched in reports:
+        counts = entry(browser)["reports"]
+        counts[kind] = counts.get(kind, 0) + n
     return out
 
 
 def latest_reports(per_browser: int = 3) -> list[dict[str, Any]]:
     """Each sender's newest event-level and aggregatable reports, for the guide's "which browser sent what"."""
-    rows = []
-    for key in (browsers.CHROME, browsers.SIMULATED, browsers.OTHER):
-        mine = ReceivedReport.objects.filter(
-            browser=key, kind__in=[ReceivedReport.EVENT_LEVEL, ReceivedReport.AGGREGATABLE]
-        ).select_related("campaign")
-        rows += list(mine.order_by("-pk")[:per_browser])
+    senders = (browsers.CHROME, browsers.SIMULATED, browsers.OTHER)
+    newest = (
+        ReceivedReport.objects.filter(
+            browser__in=senders, kind__in=[ReceivedReport.EVENT_LEVEL, ReceivedReport.AGGREGATABLE]
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("browser")], order_by=F("pk").desc()))
+        .filter(rank__lte=per_browser)
+        .values_list("pk", "browser", "kind", "received_at", "campaign__slug", "event", "user_agent")
+    )
+    rows = sorted(newest, key=lambda r: (senders.index(r[1]), -r[0]))
     return [
         {
-            "id": r.pk,
-            "kind": r.kind,
-            "kind_label": r.get_kind_display(),
-            "received_at": r.received_at.isoformat(),
-            "campaign": r.campaign.slug if r.campaign else None,
-            "event": r.event or None,
-            "browser": sender_as_json(r.user_agent),
+            "id": pk,
+            "kind": kind,
+            "kind_label": KIND_LABELS.get(kind, kind),
+            "received_at": received_at.isoformat(),
+            "campaign": campaign,
+            "event": event or None,
+            "browser": sender_as_json(user_agent),
         }
-        for r in rows
+        for pk, _browser, kind, received_at, campaign, event, user_agent in rows
     ]
 
 
@@ -166,31 +200,36 @@ def dashboard_summary() -> dict[str, Any]:
     ``reports_by_kind`` counts distinct reports: a later copy of a report (same kind and
     report_id) is listed under its status ``duplicate`` but not counted again.
     """
-    by_kind, by_status = _reports_by_kind_and_status()
-    registrations = {
-        f"{row['kind']}:{row['status']}": row["n"]
-        for row in Registration.objects.values("kind", "status").annotate(n=Count("id"))
-    }
+    registration_counts, report_counts = _registration_counts(), _report_counts()
+    by_kind, by_status = _reports_by_kind_and_status(report_counts)
+    registrations: dict[str, int] = {}
+    for _browser, kind, status, _eligibility, n in registration_counts:
+        registrations[f"{kind}:{status}"] = registrations.get(f"{kind}:{status}", 0) + n
     return {
-        "by_browser": by_browser(),
+        "by_browser": _by_browser(registration_counts, report_counts),
         "latest_reports": latest_reports(),
         "reports_by_kind": by_kind,
         "reports_by_status": by_status,
         "conversions": conversions_by_campaign(),
         "registrations": registrations,
-        "unbatched_aggregatable": unbatched_aggregatable_reports().count(),
+        "unbatched_aggregatable": sum(
+            unbatched
+            for _browser, kind, status, _n, unbatched in report_counts
+            if kind == ReceivedReport.AGGREGATABLE and status == ReceivedReport.PROCESSED
+        ),
         "campaigns": list(Campaign.objects.values_list("slug", flat=True)),
     }
 
 
-def _reports_by_kind_and_status() -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+def _reports_by_kind_and_status(rows: list[tuple]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Distinct reports by kind (copies not counted again), and every report by kind and status."""
     by_kind = {k: 0 for k in KINDS}
     by_status: dict[str, dict[str, int]] = {k: {} for k in KINDS}
-    for row in ReceivedReport.objects.values("kind", "status").annotate(n=Count("id")):
-        if row["status"] != ReceivedReport.DUPLICATE:
-            by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
-        by_status.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    for _browser, kind, status, n, _unbatched in rows:
+        if status != ReceivedReport.DUPLICATE:
+            by_kind[kind] = by_kind.get(kind, 0) + n
+        statuses = by_status.setdefault(kind, {})
+        statuses[status] = statuses.get(status, 0) + n
     return by_kind, by_status
 
 
@@ -201,39 +240,30 @@ def sender_summary() -> dict[str, Any]:
     Every attendee's guide polls it every few seconds, so it leaves out what only the dashboard
     shows (the per-campaign table is a pass over every processed report of the room).
     """
-    by_kind, _ = _reports_by_kind_and_status()
-    return {"by_browser": by_browser(), "latest_reports": latest_reports(), "reports_by_kind": by_kind}
+    registration_counts, report_counts = _registration_counts(), _report_counts()
+    by_kind, _ = _reports_by_kind_and_status(report_counts)
+    return {
+        "by_browser": _by_browser(registration_counts, report_counts),
+        "latest_reports": latest_reports(),
+        "reports_by_kind": by_kind,
+    }
 
 
-def received_by_kind(report_ids: list[str]) -> dict[str, int]:
-    """How many of ``report_ids`` arrived, by kind (distinct reports, copies not counted again).
+def received_reports(report_ids: list[str]) -> list[dict[str, Any]]:
+    """Which of ``report_ids`` arrived: per report id, kind and the aggregation job that batched
+    it (None before one did), how many received reports count (a later copy is not counted again).
 
     The ad tech knows reports only by their ``report_id``, as from Chrome: whoever sent them can
-    ask which of its own arrived.
-    """
-    counts: dict[str, int] = {}
-    rows = ReceivedReport.objects.filter(report_id__in=report_ids).exclude(status=ReceivedReport.DUPLICATE)
-    for kind, n in rows.values_list("kind").annotate(n=Count("id")).order_by():
-        counts[kind] = counts.get(kind, 0) + n
-    return counts
-
-
-def summary_jobs_for(report_ids: list[str]) -> dict[str, int]:
-    """The aggregation jobs that batched any of ``report_ids``, with how many of them each took.
-
-    A sender that knows its own report ids (an attendee's browser in room mode) can tell which
-    summary reports its contributions went into, without the ad tech knowing who it is.
+    ask which of its own arrived, and which summary reports took them, without saying who it is.
     """
     rows = (
-        ReceivedReport.objects.filter(
-            kind=ReceivedReport.AGGREGATABLE, report_id__in=report_ids, batch_job_id__isnull=False
-        )
+        ReceivedReport.objects.filter(report_id__in=report_ids)
         .exclude(status=ReceivedReport.DUPLICATE)
-        .values_list("batch_job_id")
+        .values_list("report_id", "kind", "batch_job_id")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return dict(rows)
+    return [{"report_id": r, "kind": k, "batch_job_id": job, "count": n} for r, k, job, n in rows]
 
 
 def report_as_json(report: ReceivedReport) -> dict[str, Any]:
@@ -282,8 +312,20 @@ def registration_as_json(reg: Registration) -> dict[str, Any]:
 
 
 def dashboard_data(limit: int = 40) -> dict[str, Any]:
-    """Everything the live dashboard shows, in one JSON-able dict."""
-    recent = list(reports()[:limit])
+    """Everything the live dashboard shows, in one JSON-able dict.
+
+    In a room every attendee's dashboard polls it, and it is the same for all of them: each
+    process works it out at most once per ``ARA_ROOM_SHARED_TTL`` seconds (``config.room_cache``).
+    """
+    return ROOM_WIDE.get(f"adtech.dashboard:{limit}", lambda: _dashboard_data(limit))
+
+
+# What a report row holds that the dashboard does not show (the encrypted payload is most of it).
+NOT_ON_THE_DASHBOARD = ("payload", "key_id", "shared_info", "debug_contributions")
+
+
+def _dashboard_data(limit: int) -> dict[str, Any]:
+    recent = list(reports().defer(*NOT_ON_THE_DASHBOARD)[:limit])
     regs = list(Registration.objects.select_related("campaign").order_by("-pk")[:limit])
     return {
         "summary": dashboard_summary(),

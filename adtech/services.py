@@ -12,6 +12,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import Q
 from django.utils import timezone
 
+from config.room_cache import ROOM_WIDE
+
 from . import browsers
 from .models import AggregationSettings, BatchClaim, Campaign, ConversionEvent, ReceivedReport, Registration
 from .processing import mark_failed, process_report
@@ -218,6 +220,7 @@ def clear_all_data() -> dict[str, int]:
         # hour are a new batch.
         BatchClaim.objects.all().delete()
     jobs = forget_batches()
+    ROOM_WIDE.clear()  # this process's next dashboard poll shows the emptied ad tech at once
     return {"reports": reports, "registrations": registrations, "submitted_jobs": jobs}
 
 

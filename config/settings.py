@@ -61,6 +61,9 @@ ARA_ROOM_REGISTRATIONS_PER_MINUTE = int(os.environ.get("ARA_ROOM_REGISTRATIONS_P
 # attendees in all: each join makes a profile, so joining cannot be a way to fill the server.
 ARA_ROOM_JOINS_PER_MINUTE = int(os.environ.get("ARA_ROOM_JOINS_PER_MINUTE", "30"))
 ARA_ROOM_MAX_ATTENDEES = int(os.environ.get("ARA_ROOM_MAX_ATTENDEES", "200"))
+# Seconds each process shares a room-wide answer (the ad tech's senders, the room's summary
+# reports, the worker's heartbeat) among every attendee's guide polls; 0: computed for each poll.
+ARA_ROOM_SHARED_TTL = float(os.environ.get("ARA_ROOM_SHARED_TTL", "2"))
 # Behind a reverse proxy, the client's address is the last one it appends to X-Forwarded-For.
 ARA_TRUST_X_FORWARDED_FOR = env_bool("ARA_TRUST_X_FORWARDED_FOR", ARA_SCHEME == "https")
 # Host routing answers unknown hosts with its own 400 page, so Django's check is open.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db import transaction
 from adtech import selectors as adtech_selectors
 from aggregation import selectors as aggregation_selectors
 from browser import selectors as browser_selectors
+from config.room_cache import ROOM_WIDE
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +33,14 @@ class PartyState:
 
 
 def call_party(name: str, func: Callable[[], Any]) -> PartyState:
-    """Calls a party's selector; an exception becomes an explanation, so one party cannot break the guide."""
+    """Calls a party's selector; an exception becomes an explanation, so one party cannot break the guide.
+
+    Inside a transaction the call gets a savepoint, so a failing query cannot break the caller's
+    transaction; outside one (a request, in autocommit) a failed query leaves nothing behind, and
+    the poll is spared a transaction per party.
+    """
     try:
-        with transaction.atomic():  # a failing query must not break the caller's transaction
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             data = func()
     except Exception as exc:
         logger.exception("guide: %s failed", name)
@@ -45,50 +52,124 @@ def browser_summary() -> PartyState:
     return call_party("browser.selectors.summary()", browser_selectors.summary)
 
 
+def browser_summaries(profile_keys: list[str]) -> dict[str, PartyState]:
+    """:func:`browser_summary` of each attendee, asked at once (the instructor's page)."""
+    state = call_party("browser.selectors.summaries()", lambda: browser_selectors.summaries(profile_keys))
+    if not state.ok:
+        return {key: state for key in profile_keys}
+    return {key: PartyState(True, state.data[key]) for key in profile_keys}
+
+
 def adtech_summary() -> PartyState:
-    return call_party("adtech.selectors.sender_summary()", adtech_selectors.sender_summary)
-
-
-def adtech_summary_for_profile(state: PartyState) -> PartyState:
-    """The ad tech's summary ``state`` as one attendee's steps count it (room mode).
-
-    The ad tech is shared and never learns who sent a report, so the attendee's counts are
-    the reports their own simulated browser delivered that the ad tech received (by report id).
-    """
-    if not state.ok:
-        return state
-    mine = call_party(
-        "adtech.selectors.received_by_kind()",
-        lambda: adtech_selectors.received_by_kind(browser_selectors.sent_report_ids()),
+    """The ad tech's senders and reports: the room's, shared for a moment among every attendee's poll."""
+    return ROOM_WIDE.get(
+        "guide.adtech",
+        lambda: call_party("adtech.selectors.sender_summary()", adtech_selectors.sender_summary),
     )
-    if not mine.ok:
-        return mine
-    return PartyState(True, {**state.data, "reports_by_kind": mine.data, "by_browser": {}})
-
-
-def aggregation_summary_for_profile(state: PartyState) -> PartyState:
-    """The aggregation service's summary ``state`` as one attendee's step 7 counts it (room mode).
-
-    The room shares one summary report; the attendee's step is done once a finished one took
-    aggregatable reports their own browser delivered (the ad tech's batch knows them by id).
-    """
-    if not state.ok:
-        return state
-
-    def mine() -> dict[str, Any]:
-        batched = adtech_selectors.summary_jobs_for(browser_selectors.sent_report_ids())
-        done = aggregation_selectors.succeeded_among(list(batched))
-        return {
-            "covering": len(done),
-            "my_reports_summarized": sum(batched[job] for job in done),
-            "room_succeeded": number(state.data, "succeeded"),
-        }
-
-    return call_party("adtech.selectors.summary_jobs_for()", mine)
 
 
 def aggregation_summary() -> PartyState:
-    return call_party("aggregation.selectors.summary()", aggregation_selectors.summary)
+    """The aggregation service's jobs: the room's, shared for a moment like :func:`adtech_summary`."""
+    return ROOM_WIDE.get(
+        "guide.aggregation",
+        lambda: call_party("aggregation.selectors.summary()", aggregation_selectors.summary),
+    )
+
+
+# --- Room mode: what of the shared parties is one attendee's ---------------------------------------
+# The ad tech is shared and never learns who sent a report: an attendee's reports are the ones
+# their own simulated browser delivered, which the ad tech knows by report id.
+
+AGGREGATABLE = "aggregatable"  # the report kind, as the ad tech names it
+RECEIVED = "adtech.selectors.received_reports()"
+
+
+def _tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Received reports by kind, and per aggregation job how many aggregatable ones it batched."""
+    by_kind: dict[str, int] = {}
+    jobs: dict[str, int] = {}
+    for row in rows:
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["count"]
+        if row["kind"] == AGGREGATABLE and row["batch_job_id"]:
+            jobs[row["batch_job_id"]] = jobs.get(row["batch_job_id"], 0) + row["count"]
+    return {"reports_by_kind": by_kind, "summary_jobs": jobs}
+
+
+def delivered(browser: PartyState) -> PartyState:
+    """What the ad tech received of the reports the current attendee's browser sent.
+
+    ``browser`` is that browser's summary: when it says nothing was sent, nobody is asked.
+    """
+    if browser.ok and number(browser.data, "reports_sent") == 0:
+        return PartyState(True, _tally([]))
+
+    def ask() -> dict[str, Any]:
+        ids = browser_selectors.sent_report_ids()
+        return _tally(adtech_selectors.received_reports(ids) if ids else [])
+
+    return call_party(RECEIVED, ask)
+
+
+def delivered_of(profile_keys: list[str]) -> dict[str, PartyState]:
+    """:func:`delivered` of each attendee, with one question to each party for the whole room."""
+
+    def ask() -> dict[str, Any]:
+        sent = browser_selectors.sent_report_ids_of(profile_keys)
+        owner = {report_id: key for key, ids in sent.items() for report_id in ids}
+        rows: dict[str, list[dict[str, Any]]] = {key: [] for key in profile_keys}
+        for row in adtech_selectors.received_reports(list(owner)) if owner else []:
+            rows[owner[row["report_id"]]].append(row)
+        return {key: _tally(mine) for key, mine in rows.items()}
+
+    state = call_party(RECEIVED, ask)
+    if not state.ok:
+        return {key: state for key in profile_keys}
+    return {key: PartyState(True, state.data[key]) for key in profile_keys}
+
+
+def summary_jobs(states: list[PartyState]) -> set[str]:
+    """Every aggregation job that batched reports of the attendees ``states`` describe."""
+    return {job for state in states if state.ok for job in state.data["summary_jobs"]}
+
+
+def succeeded(jobs: set[str]) -> PartyState:
+    """Which of ``jobs`` made a summary report; none to ask about, no question."""
+    if not jobs:
+        return PartyState(True, {"jobs": []})
+    return call_party(
+        "aggregation.selectors.succeeded_among()",
+        lambda: {"jobs": aggregation_selectors.succeeded_among(sorted(jobs))},
+    )
+
+
+def adtech_summary_for_profile(state: PartyState, mine: PartyState) -> PartyState:
+    """The ad tech's summary ``state`` as one attendee's steps count it: ``mine`` (:func:`delivered`)."""
+    if not state.ok:
+        return state
+    if not mine.ok:
+        return mine
+    return PartyState(True, {**state.data, "reports_by_kind": mine.data["reports_by_kind"], "by_browser": {}})
+
+
+def aggregation_summary_for_profile(state: PartyState, mine: PartyState, done: PartyState) -> PartyState:
+    """The aggregation service's summary ``state`` as one attendee's step 7 counts it.
+
+    The room shares one summary report; the attendee's step is done once a finished one (``done``,
+    :func:`succeeded`) took aggregatable reports their own browser delivered (``mine``).
+    """
+    for needed in (state, mine, done):
+        if not needed.ok:
+            return needed
+    batched = mine.data["summary_jobs"]
+    covering = [job for job in done.data["jobs"] if job in batched]
+    return PartyState(
+        True,
+        {
+            "covering": len(covering),
+            "my_reports_summarized": sum(batched[job] for job in covering),
+            "room_succeeded": number(state.data, "succeeded"),
+        },
+    )
 
 
 def number(data: dict[str, Any], *path: str) -> int:

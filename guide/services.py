@@ -17,6 +17,7 @@ from advertiser import services as advertiser_services
 from aggregation import services as aggregation_services
 from browser import services as browser_services
 from config.broker import current_broker
+from config.room_cache import ROOM_WIDE
 
 from . import selectors, steps
 from .models import WorkerHeartbeat
@@ -53,7 +54,13 @@ def record_heartbeat(hostname: str, source: str = "beat", now: datetime | None =
 
 
 def worker_status(now: datetime | None = None) -> WorkerStatus:
-    now = now or timezone.now()
+    """Whether a worker beat lately; in a room every guide page asks, so the answer is shared a moment."""
+    if now is None:
+        return ROOM_WIDE.get("guide.worker", lambda: _worker_status(timezone.now()))
+    return _worker_status(now)
+
+
+def _worker_status(now: datetime) -> WorkerStatus:
     last = WorkerHeartbeat.objects.order_by("-seen_at").first()
     broker = current_broker()
     alive = bool(last and now - last.seen_at <= ALIVE_WITHIN)
@@ -89,37 +96,49 @@ def workshop_status(flags: dict) -> dict:
     In room mode the browser's checks read the current profile (the attendee's own browser) and
     the ad tech's the reports that browser delivered; summary reports are the room's.
     """
-    return _workshop(flags)[0]
+    return _workshop(flags)
 
 
 def attendees_status(profile_keys: list[str]) -> list[tuple[str, dict, dict]]:
     """Each profile's steps and its browser's counts (the instructor's page lists them).
 
-    The shared parties are asked once for the whole room, each attendee's browser once.
+    Each party is asked once for the whole room, not once per attendee.
     """
-    from browser import profiles
-
     shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
-    rows = []
-    for key in profile_keys:
-        with profiles.using(key):
-            status, browser = _workshop({}, shared, aggregation)
-        rows.append((key, status, browser.data))
-    return rows
+    browsers = selectors.browser_summaries(profile_keys)
+    mine = selectors.delivered_of(profile_keys)
+    done = selectors.succeeded(selectors.summary_jobs(list(mine.values())))
+    return [
+        (key, _status({}, browsers[key], shared, aggregation, mine[key], done), browsers[key].data)
+        for key in profile_keys
+    ]
 
 
-def _workshop(
-    flags: dict,
-    shared: selectors.PartyState | None = None,
-    aggregation: selectors.PartyState | None = None,
-) -> tuple[dict, selectors.PartyState]:
+def _workshop(flags: dict) -> dict:
     browser = selectors.browser_summary()
-    shared = shared or selectors.adtech_summary()
-    adtech = selectors.adtech_summary_for_profile(shared) if settings.ARA_ROOM else shared
-    aggregation = aggregation or selectors.aggregation_summary()
+    shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
+    mine = done = None
     if settings.ARA_ROOM:
-        aggregation = selectors.aggregation_summary_for_profile(aggregation)
-    items = steps.evaluate(browser, adtech, aggregation, flags, room=settings.ARA_ROOM)
+        mine = selectors.delivered(browser)
+        done = selectors.succeeded(selectors.summary_jobs([mine]))
+    return _status(flags, browser, shared, aggregation, mine, done)
+
+
+def _status(
+    flags: dict,
+    browser: selectors.PartyState,
+    shared: selectors.PartyState,
+    aggregation: selectors.PartyState,
+    mine: selectors.PartyState | None,
+    done: selectors.PartyState | None,
+) -> dict:
+    """The steps from the parties' answers; ``mine`` and ``done`` (room mode) say what of the
+    shared parties is the attendee's own (:func:`guide.selectors.delivered`)."""
+    adtech = shared
+    if mine is not None and done is not None:
+        adtech = selectors.adtech_summary_for_profile(shared, mine)
+        aggregation = selectors.aggregation_summary_for_profile(aggregation, mine, done)
+    items = steps.evaluate(browser, adtech, aggregation, flags, room=mine is not None)
     return {
         "steps": items,
         "done": sum(1 for s in items if s["done"]),
@@ -130,7 +149,7 @@ def _workshop(
             "adtech": adtech.as_dict(),
             "aggregation": aggregation.as_dict(),
         },
-    }, browser
+    }
 
 
 def mark_internals_visited(session) -> None:
@@ -164,4 +183,5 @@ def clear_parties() -> dict[str, dict]:
             results[party] = {"cleared": False, "error": f"{party} could not be cleared: {exc}"}
             continue
         results[party] = {"cleared": True, "detail": detail if isinstance(detail, dict) else None}
+    ROOM_WIDE.clear()  # this process's next poll shows the emptied room at once
     return results

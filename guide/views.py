@@ -29,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "workshop": services.workshop_status(request.session),
             "reset": request.session.pop("guide_reset_result", None),
             "room_profile": getattr(request, "room_profile", None) if settings.ARA_ROOM else None,
+            "room_shared_ttl": settings.ARA_ROOM_SHARED_TTL,
         },
     )
 

@@ -273,3 +273,13 @@ def _isolated_var_dir(settings, tmp_path):
     """Each test gets its own ``var/`` for files (aggregation buckets and jobs), as it gets its own DB."""
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _room_wide_forgotten():
+    """Room-wide answers the guide shares for a moment (``config.room_cache``) do not outlive a test's database."""
+    from config.room_cache import ROOM_WIDE
+
+    ROOM_WIDE.clear()
+    yield
+    ROOM_WIDE.clear()
