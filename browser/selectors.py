@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 
-from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL, FAILED, PENDING, SENT
+from attribution_reporting.reports import AGGREGATABLE, EVENT_LEVEL
 
 from . import attribution, clock, cookies, coordinator, models, profiles
+from .counts import sent_report_ids as sent_report_ids  # re-exported: the guide reads the counts here
+from .counts import sent_report_ids_of as sent_report_ids_of  # re-exported
+from .counts import summaries as summaries  # re-exported
+from .counts import summary as summary  # re-exported (state() reads it too)
 from .statuses import NavigationState, ReportStatus, SourceStatus, hop_category
 from .storage import DatabaseStorage
 
@@ -52,77 +53,6 @@ def next_report_time() -> int | None:
     return DatabaseStorage().next_report_time()
 
 
-def summary() -> dict[str, Any]:
-    """Counts for the guide's checks: sources by type, registrations, reports by kind and status."""
-    profile = profiles.current()
-    return summaries([profile])[profile]
-
-
-def _virtual_now() -> Any:
-    """Each row's profile's clock in SQL, as :func:`browser.clock.now_ms` reads it: real time plus
-    the offset stored for that profile (none stored: 0)."""
-    offset = models.BrowserState.objects.filter(profile=OuterRef("profile")).values("clock_offset_ms")[:1]
-    return Value(clock.real_ms()) + Coalesce(Subquery(offset), Value(0))
-
-
-def summaries(profile_keys: list[str]) -> dict[str, dict[str, Any]]:
-    """:func:`summary` of each profile in ``profile_keys``, in three queries however many there are.
-
-    Every attendee's guide polls it, and the instructor's page reads every attendee at once.
-    """
-    out = {
-        key: {"sources": Counter(), "active": 0, "hops": Counter(), "registrations": 0, "reports": {}}
-        for key in profile_keys
-    }
-    sources = (
-        models.Source.objects.filter(profile__in=profile_keys)
-        .values_list("profile", "source_type")
-        .annotate(n=Count("id"), active=Count("id", filter=Q(active=True, expiry_time_ms__gt=_virtual_now())))
-        .order_by()
-    )
-    for profile, source_type, n, active in sources:
-        out[profile]["sources"][source_type] += n
-        out[profile]["active"] += active
-    registrations = (
-        models.Registration.objects.filter(profile__in=profile_keys)
-        .values_list("profile")
-        .annotate(
-            n=Count("id", distinct=True),
-            source=Count("hops", filter=Q(hops__kind="source")),
-            trigger=Count("hops", filter=Q(hops__kind="trigger")),
-        )
-        .order_by()
-    )
-    for profile, n, source, trigger in registrations:
-        out[profile]["registrations"] = n
-        out[profile]["hops"].update(source=source, trigger=trigger)
-    reports = (
-        models.Report.objects.filter(profile__in=profile_keys)
-        .values_list("profile", "kind", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for profile, kind, status, n in reports:
-        out[profile]["reports"].setdefault(kind, {})[status] = n
-    return {key: _summary(counts) for key, counts in out.items()}
-
-
-def _summary(counts: dict[str, Any]) -> dict[str, Any]:
-    reports: dict[str, dict[str, int]] = counts["reports"]
-    return {
-        "sources": {"navigation": counts["sources"]["navigation"], "event": counts["sources"]["event"]},
-        "active_sources": counts["active"],
-        "source_registrations": counts["hops"]["source"],
-        "trigger_registrations": counts["hops"]["trigger"],
-        "registrations": counts["registrations"],
-        "reports": reports,
-        "reports_total": sum(sum(v.values()) for v in reports.values()),
-        "reports_pending": sum(by_status.get(PENDING, 0) for by_status in reports.values()),
-        "reports_sent": sum(by_status.get(SENT, 0) for by_status in reports.values()),
-        "reports_failed": sum(by_status.get(FAILED, 0) for by_status in reports.values()),
-    }
-
-
 def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
     """How much one profile holds and did lately: room mode's per-attendee limits read this."""
     from datetime import timedelta
@@ -136,20 +66,6 @@ def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
             profile=profile, created_at__gte=since
         ).count(),
     }
-
-
-def sent_report_ids() -> list[str]:
-    """The current profile's reports that were delivered: what the reporting origin got from it."""
-    return list(_mine(models.Report).filter(status=SENT).values_list("report_id", flat=True))
-
-
-def sent_report_ids_of(profile_keys: list[str]) -> dict[str, list[str]]:
-    """:func:`sent_report_ids` of each profile in ``profile_keys``, in one query."""
-    out: dict[str, list[str]] = {key: [] for key in profile_keys}
-    sent = models.Report.objects.filter(profile__in=profile_keys, status=SENT).order_by()
-    for profile, report_id in sent.values_list("profile", "report_id"):
-        out[profile].append(report_id)
-    return out
 
 
 def state() -> dict[str, Any]:
