@@ -152,8 +152,10 @@ def run(rounds: int) -> list[dict]:
     with transaction.atomic():
         again = [lambda pk=pk: processing.process_report(pk) for pk in pks]
 
-        def pending() -> None:
-            ReceivedReport.objects.filter(pk__in=pks).update(status=ReceivedReport.PENDING)
+        def pending() -> None:  # as received: nothing read from the body yet
+            ReceivedReport.objects.filter(pk__in=pks).update(
+                status=ReceivedReport.PENDING, campaign=None, creative=None, event="", decoded=None
+            )
 
         pending()
         with _counting() as counter:
