@@ -241,9 +241,9 @@ def advance_clock(*, by_ms: int | None = None, to_next_report: bool = False) -> 
     if by_ms is None or by_ms < 0:
         raise ValueError("give a positive amount of time to move the clock by")
     now = clock.advance(by_ms)
-    became_due = [rid for rid in _due_now() if rid not in before_due]
-    for report_id in _due_now():
-        delivery.enqueue(report_id)
+    due = _due_now()
+    became_due = [rid for rid in due if rid not in before_due]
+    delivery.enqueue_due(due)
     n = len(became_due)
     words = f"{n} report{'s' if n != 1 else ''} became due and {'are' if n != 1 else 'is'} being sent."
     return ClockMove(now, by_ms, became_due, f"The clock moved forward by {_duration(by_ms)}. {words}")
