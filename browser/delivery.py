@@ -126,7 +126,10 @@ def _sweep_profile() -> list[str]:
 
 def _claim(report_id: str, *, force: bool) -> bool:
     qs = models.Report.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()), report_id=report_id, status=PENDING
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()),
+        report_id=report_id,
+        profile=profiles.current(),
+        status=PENDING,
     )
     if not force:
         qs = qs.filter(report_time_ms__lte=clock.now_ms())
@@ -137,7 +140,7 @@ def _body(report: Report, transport: httpx.BaseTransport | None) -> tuple[object
     """The JSON body to POST and a note about how it was made."""
     if report.kind not in AGGREGATABLE_KINDS or report.aggregatable is None:
         return report.body, ""
-    keys = coordinator.key_set(transport=transport)
+    keys = profiles.setting("coordinator_key_set", lambda: coordinator.key_set(transport=transport))
     body = report_body(report, keys, _rng, default_coordinator_origin=attribution.local_coordinator_origin())
     origin = report.aggregatable.aggregation_coordinator_origin
     note = ""
@@ -160,6 +163,17 @@ def send_report(report_id: str, *, force: bool = False, transport: httpx.BaseTra
         return "skipped: the report was deleted"
     with profiles.using(profile):
         return _send_report(report_id, force=force, transport=transport)
+
+
+def send_reports_of_current_profile(
+    report_ids: Iterable[str], *, force: bool = False, transport: httpx.BaseTransport | None = None
+) -> dict[str, str]:
+    """Sends the current profile's ``report_ids`` one after another, as :func:`send_report` does.
+
+    One piece of work reads the profile's clock, debug switch and the coordinator's keys once
+    for all of them; a report of another profile is skipped.
+    """
+    return {rid: _send_report(rid, force=force, transport=transport) for rid in report_ids}
 
 
 def _send_report(report_id: str, *, force: bool, transport: httpx.BaseTransport | None) -> str:

@@ -189,6 +189,7 @@ def clear_all_data() -> dict[str, int]:
         models.Registration.objects.all().delete()
         models.CoordinatorKeys.objects.all().delete()
         models.BrowserState.objects.all().delete()
+    profiles.forget_settings()
     attribution.forget_navigations()
     testing.clear_received()
     forget_page_outcomes()
@@ -210,6 +211,7 @@ def clear_profile_data(profile: str) -> dict[str, int]:
         models.RegistrationHop.objects.filter(registration__profile=profile).delete()
         registrations.delete()
         models.BrowserState.objects.filter(profile=profile).delete()
+    profiles.forget_settings()
     return {"reports": reports, "registrations": count, "clock_offset_ms": 0}
 
 
@@ -275,7 +277,7 @@ def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[st
         .order_by("report_time_ms")
         .values_list("report_id", flat=True)
     )
-    return {rid: send_now(rid, transport=transport) for rid in list(ids)}
+    return delivery.send_reports_of_current_profile(list(ids), force=True, transport=transport)
 
 
 def _duration(ms: int) -> str:
