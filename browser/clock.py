@@ -29,8 +29,9 @@ def real_ms() -> int:
 
 
 def offset_ms() -> int:
-    value = _row().values_list("clock_offset_ms", flat=True).first()
-    return value or 0
+    return profiles.setting(
+        "clock_offset_ms", lambda: _row().values_list("clock_offset_ms", flat=True).first() or 0
+    )
 
 
 def now_ms() -> int:
@@ -54,6 +55,7 @@ def advance(by_ms: int) -> int:
     row = state()
     row.clock_offset_ms += by_ms
     row.save(update_fields=["clock_offset_ms", "updated_at"])
+    profiles.remember("clock_offset_ms", row.clock_offset_ms)
     return real_ms() + row.clock_offset_ms
 
 
@@ -62,14 +64,16 @@ def reset() -> int:
     row = state()
     row.clock_offset_ms = 0
     row.save(update_fields=["clock_offset_ms", "updated_at"])
+    profiles.remember("clock_offset_ms", 0)
     return real_ms()
 
 
 def debug_mode() -> bool:
-    return bool(_row().values_list("debug_mode", flat=True).first())
+    return profiles.setting("debug_mode", lambda: bool(_row().values_list("debug_mode", flat=True).first()))
 
 
 def set_debug_mode(enabled: bool) -> None:
     row = state()
     row.debug_mode = enabled
     row.save(update_fields=["debug_mode", "updated_at"])
+    profiles.remember("debug_mode", enabled)

@@ -44,18 +44,25 @@ def profile(key: str | None = None) -> models.Profile:
 
 
 def third_party_cookies_allowed(key: str | None = None) -> bool:
-    value = (
-        models.Profile.objects.filter(key=key or profiles.current())
-        .values_list("third_party_cookies", flat=True)
-        .first()
-    )
-    return True if value is None else value
+    def load() -> bool:
+        value = (
+            models.Profile.objects.filter(key=key or profiles.current())
+            .values_list("third_party_cookies", flat=True)
+            .first()
+        )
+        return True if value is None else value
+
+    if key is not None and key != profiles.current():
+        return load()
+    return profiles.setting("third_party_cookies", load)
 
 
 def set_third_party_cookies(allowed: bool, key: str | None = None) -> None:
     row = profile(key)
     row.third_party_cookies = allowed
     row.save(update_fields=["third_party_cookies"])
+    if key is None or key == profiles.current():
+        profiles.remember("third_party_cookies", allowed)
 
 
 def _same_site(url: str, top_level_site: str) -> bool:

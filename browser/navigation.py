@@ -36,6 +36,7 @@ import httpx
 from django.db import close_old_connections, connection, transaction
 
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
+from config.database import wait_for_connection
 
 from . import clock, models, profiles
 from .network import navigate, register
@@ -265,7 +266,9 @@ def _in_thread(registration_ids: list[int]) -> None:
     def work() -> None:
         close_old_connections()
         try:
-            run(registration_ids)
+            # A refused connection must not lose the click's sources (nor leave them pending).
+            if wait_for_connection():
+                run(registration_ids)
         finally:
             connection.close()
 

@@ -16,6 +16,7 @@ from functools import partial
 
 import httpx
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from attribution_reporting.sites import InvalidURL, is_suitable_origin, origin_of, parse_url, site_of
 
@@ -250,6 +251,8 @@ def _process_hop(
 
 
 def finish_registration(registration: models.Registration, error: str = "") -> models.Registration:
+    # Read once: the page's outcome (:func:`outcome_json`) lists the same hops.
+    prefetch_related_objects([registration], "hops")
     hops = list(registration.hops.all())
     parts = [
         h.explanation for h in hops if h.explanation and h.status not in ("requestFailed", "requestNotMade")

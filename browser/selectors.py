@@ -70,16 +70,15 @@ def activity(profile: str, *, within_s: int = 60) -> dict[str, int]:
 
 def state() -> dict[str, Any]:
     """The API state block of the internals page."""
-    row = _mine(models.BrowserState).first()
-    now = clock.now_ms()
+    offset = clock.offset_ms()
+    now = clock.real_ms() + offset
     next_time = next_report_time()
-    offset = row.clock_offset_ms if row else 0
     return {
         "now_ms": now,
         "now": _iso(now),
         "real_now_ms": now - offset,
         "clock_offset_ms": offset,
-        "debug_mode": bool(row and row.debug_mode),
+        "debug_mode": clock.debug_mode(),
         "third_party_cookies": cookies.third_party_cookies_allowed(),
         "next_report_time_ms": next_time,
         "next_report_time": _iso(next_time),
@@ -151,16 +150,36 @@ def hop_json(hop: models.RegistrationHop) -> dict[str, Any]:
     )
 
 
+HOP_GROUPS = {"source": ("source", "os-source"), "trigger": ("trigger", "os-trigger")}
+
+
 def registration_hops(*, kind: str | None = None, limit: int = 300) -> list[dict[str, Any]]:
     """Registration hops, newest first; ``kind`` "source", "trigger", "none" or "error"."""
     qs = _my_hops().select_related("registration").order_by("-registration_id", "index")
-    if kind == "source":
-        qs = qs.filter(kind__in=("source", "os-source"))
-    elif kind == "trigger":
-        qs = qs.filter(kind__in=("trigger", "os-trigger"))
+    if kind in HOP_GROUPS:
+        qs = qs.filter(kind__in=HOP_GROUPS[kind])
     elif kind:
         qs = qs.filter(kind=kind)
     return [hop_json(h) for h in qs[:limit]]
+
+
+def _hops_by_group(limit: int) -> dict[str, list[dict[str, Any]]]:
+    """What the internals page lists: the newest ``limit`` source hops and trigger hops, and the
+    hops that are neither among the newest ``limit`` of all.
+
+    The page polls every two seconds: one query serves the three lists, unless the source or
+    trigger list was cut short by the others filling the window; that one then gets its own.
+    """
+    window = 3 * limit
+    ordered = _my_hops().select_related("registration").order_by("-registration_id", "index")
+    hops = [hop_json(h) for h in ordered[:window]]
+    lists = {group: [h for h in hops if h["kind"] in kinds][:limit] for group, kinds in HOP_GROUPS.items()}
+    if len(hops) == window:
+        for group, rows in lists.items():
+            if len(rows) < limit:
+                lists[group] = registration_hops(kind=group, limit=limit)
+    lists["other"] = [h for h in hops[:limit] if h["kind"] not in ("source", "trigger")]
+    return lists
 
 
 def registrations(*, limit: int = 100) -> list[dict[str, Any]]:
@@ -264,14 +283,13 @@ def report(report_id: str) -> dict[str, Any] | None:
 
 def internals() -> dict[str, Any]:
     """Everything the attribution internals page shows: its first render and each poll."""
+    hops = _hops_by_group(200)
     return {
         "state": state(),
         "sources": sources(limit=300),
-        "source_registrations": registration_hops(kind="source", limit=200),
-        "trigger_registrations": registration_hops(kind="trigger", limit=200),
-        "other_registrations": [
-            h for h in registration_hops(limit=200) if h["kind"] not in ("source", "trigger")
-        ],
+        "source_registrations": hops["source"],
+        "trigger_registrations": hops["trigger"],
+        "other_registrations": hops["other"],
         "reports": reports(limit=500),
         "navigations": navigations(),
         "cookies": cookies.cookies_json(),

@@ -189,6 +189,7 @@ def clear_all_data() -> dict[str, int]:
         models.Registration.objects.all().delete()
         models.CoordinatorKeys.objects.all().delete()
         models.BrowserState.objects.all().delete()
+    profiles.forget_settings()
     attribution.forget_navigations()
     testing.clear_received()
     forget_page_outcomes()
@@ -210,6 +211,7 @@ def clear_profile_data(profile: str) -> dict[str, int]:
         models.RegistrationHop.objects.filter(registration__profile=profile).delete()
         registrations.delete()
         models.BrowserState.objects.filter(profile=profile).delete()
+    profiles.forget_settings()
     return {"reports": reports, "registrations": count, "clock_offset_ms": 0}
 
 
@@ -239,9 +241,9 @@ def advance_clock(*, by_ms: int | None = None, to_next_report: bool = False) -> 
     if by_ms is None or by_ms < 0:
         raise ValueError("give a positive amount of time to move the clock by")
     now = clock.advance(by_ms)
-    became_due = [rid for rid in _due_now() if rid not in before_due]
-    for report_id in _due_now():
-        delivery.enqueue(report_id)
+    due = _due_now()
+    became_due = [rid for rid in due if rid not in before_due]
+    delivery.enqueue_due(due)
     n = len(became_due)
     words = f"{n} report{'s' if n != 1 else ''} became due and {'are' if n != 1 else 'is'} being sent."
     return ClockMove(now, by_ms, became_due, f"The clock moved forward by {_duration(by_ms)}. {words}")
@@ -275,7 +277,7 @@ def send_all_pending(*, transport: httpx.BaseTransport | None = None) -> dict[st
         .order_by("report_time_ms")
         .values_list("report_id", flat=True)
     )
-    return {rid: send_now(rid, transport=transport) for rid in list(ids)}
+    return delivery.send_reports_of_current_profile(list(ids), force=True, transport=transport)
 
 
 def _duration(ms: int) -> str:

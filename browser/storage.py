@@ -121,14 +121,15 @@ class DatabaseStorage:
         )
 
     def update_source(self, source: StoredSource) -> None:
-        updated = self._sources().filter(source_id=source.source_id).update(**_source_columns(source))
-        if not updated:
+        # The row and its destinations in one query: a trigger updates every source it touches.
+        rows = self._sources().filter(source_id=source.source_id).values_list("id", "destinations__site")
+        found = list(rows)
+        if not found:
             self.add_source(source)
             return
-        row_id = self._sources().values_list("id", flat=True).get(source_id=source.source_id)
-        current = set(
-            models.SourceDestination.objects.filter(source_id=row_id).values_list("site", flat=True)
-        )
+        row_id = found[0][0]
+        self._sources().filter(id=row_id).update(**_source_columns(source))
+        current = {site for _, site in found if site is not None}
         wanted = set(source.destination_sites)
         if current != wanted:
             models.SourceDestination.objects.filter(source_id=row_id).delete()

@@ -18,6 +18,12 @@ def send_report(report_id: str) -> str:
     return delivery.send_report(report_id)
 
 
+@shared_task(name="browser.tasks.send_reports", ignore_result=True, acks_late=True)
+def send_reports(report_ids: list[str]) -> dict[str, str]:
+    """Sends reports that came due together, each if still pending and due."""
+    return delivery.send_reports(report_ids)
+
+
 @shared_task(name="browser.tasks.sweep", ignore_result=True)
 def sweep() -> int:
     """Run by beat: queues every due report that was missed (worker down, clock moved)."""

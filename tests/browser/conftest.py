@@ -54,4 +54,6 @@ def queued(monkeypatch) -> list:
     monkeypatch.setattr(
         "browser.delivery.enqueue", lambda report_id, eta_real_ms=None: calls.append((report_id, eta_real_ms))
     )
+    # Reports due together go as one task; recorded one by one, as due now (no ETA).
+    monkeypatch.setattr("browser.delivery.enqueue_due", lambda ids: calls.extend((rid, None) for rid in ids))
     return calls

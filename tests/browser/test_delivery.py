@@ -26,6 +26,8 @@ from browser.storage import DatabaseStorage
 
 pytestmark = pytest.mark.django_db
 
+_real_enqueue_due = delivery.enqueue_due  # the autouse ``queued`` fixture replaces it
+
 ADTECH = "http://adtech.localhost:8000"
 KEYS_URL = "http://aggregation.localhost:8000" + PUBLIC_KEYS_PATH
 PAIR = generate_key_pair("key-1", bytes(range(32)))
@@ -220,3 +222,33 @@ def test_max_age(header, seconds):
     from browser.coordinator import max_age_seconds
 
     assert max_age_seconds(header) == seconds
+
+
+def test_reports_due_together_are_sent_by_one_task_each_on_its_own_profile(network):
+    from browser import profiles
+
+    with profiles.using("ann"):
+        first = _event_report("ann-1")
+        later = _event_report("ann-2", due_in_ms=3_600_000)
+    with profiles.using("ben"):
+        other = _event_report("ben-1", due_in_ms=3_600_000)
+        clock.advance(2 * 3_600_000)  # ben skipped two hours: his report is due on his clock
+    network.add(first.url, httpx.Response(200))
+    outcome = delivery.send_reports(["ann-1", "ann-2", "ben-1", "gone"], transport=network.transport)
+    assert outcome["ann-1"] == "sent" and outcome["ben-1"] == "sent"
+    assert outcome["ann-2"].startswith("skipped")  # not due on ann's clock
+    assert outcome["gone"] == "skipped: the report was deleted"
+    assert models.Report.objects.get(report_id=later.report_id).status == PENDING
+    assert {json.loads(r.content)["report_id"] for r in network.requests} == {"ann-1", other.report_id}
+
+
+def test_a_registrations_due_reports_are_queued_as_one_task(monkeypatch):
+    from browser import tasks
+
+    sent: list = []
+    monkeypatch.setattr(tasks.send_reports, "delay", lambda ids: sent.append(ids))
+    monkeypatch.setitem(tasks.send_reports.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(delivery, "enqueue_due", _real_enqueue_due)  # the real one, here
+    reports = [_event_report(f"d-{i}", kind=EVENT_LEVEL_DEBUG) for i in range(3)]
+    delivery.schedule(reports)
+    assert sent == [["d-0", "d-1", "d-2"]]
