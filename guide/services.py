@@ -96,7 +96,13 @@ def workshop_status(flags: dict) -> dict:
     In room mode the browser's checks read the current profile (the attendee's own browser) and
     the ad tech's the reports that browser delivered; summary reports are the room's.
     """
-    return _workshop(flags)
+    browser = selectors.browser_summary()
+    shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
+    mine = done = None
+    if settings.ARA_ROOM:
+        mine = selectors.delivered(browser)
+        done = selectors.succeeded(selectors.summary_jobs([mine]))
+    return _status(flags, browser, shared, aggregation, mine, done)
 
 
 def attendees_status(profile_keys: list[str]) -> list[tuple[str, dict, dict]]:
@@ -112,16 +118,6 @@ def attendees_status(profile_keys: list[str]) -> list[tuple[str, dict, dict]]:
         (key, _status({}, browsers[key], shared, aggregation, mine[key], done), browsers[key].data)
         for key in profile_keys
     ]
-
-
-def _workshop(flags: dict) -> dict:
-    browser = selectors.browser_summary()
-    shared, aggregation = selectors.adtech_summary(), selectors.aggregation_summary()
-    mine = done = None
-    if settings.ARA_ROOM:
-        mine = selectors.delivered(browser)
-        done = selectors.succeeded(selectors.summary_jobs([mine]))
-    return _status(flags, browser, shared, aggregation, mine, done)
 
 
 def _status(
