@@ -129,6 +129,14 @@ class Attendee:
             self.tally.unexpected.append(f"{method} {sub or 'guide'}{path[:80]} -> {response.status_code}")
         return response
 
+    async def submit(
+        self, sub: str, path: str, form: dict[str, str], *, page: str, expect: tuple[int, ...]
+    ) -> httpx.Response:
+        """A form posted from the party page at ``page`` (its Origin and Referer, as a browser sends)."""
+        origin = self.lab.origin(sub)
+        headers = {"Origin": origin, "Referer": origin + page}
+        return await self.request("action", "POST", sub, path, data=form, expect=expect, headers=headers)
+
     async def poll(self, sub: str, path: str, **kw: Any) -> httpx.Response | None:
         """A page script's fetch: a page request; a failed one is noted, and the script goes on."""
         try:

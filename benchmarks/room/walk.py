@@ -33,13 +33,13 @@ async def walk(a: Attendee, room: bool) -> None:
         await a.pause()
         product = await click_ad(a, news, shop, ad)
         await a.pause()
-        await buy(a, shop, ad, product)
+        await buy(a, ad, product)
         await a.pause()
         await internals(a, browser)
         await a.pause()
         await a.open("adtech", "/")  # (6) the dashboard: it polls at once and every 3 s
         await a.pause()
-        await summary(a, ad)
+        await summary(a)
         await a.pause()  # a look at the summary reports (the list polls while a job runs)
     finally:
         await a.leave()
@@ -96,32 +96,16 @@ async def click_ad(a: Attendee, news: str, shop: str, ad: str) -> httpx.Response
     return product
 
 
-async def buy(a: Attendee, shop: str, ad: str, product: httpx.Response) -> None:
+async def buy(a: Attendee, ad: str, product: httpx.Response) -> None:
     """(3) Add to cart (a fetch trigger), check out, the thank-you page's purchase trigger."""
     form = {"csrfmiddlewaretoken": csrf(product), "sku": "tent-2p", "quantity": "1"}
-    await a.request(
-        "action",
-        "POST",
-        "shop",
-        "/cart/add",
-        data=form,
-        expect=(200, 302),
-        headers={"Origin": shop, "Referer": f"{shop}/products/tent-2p"},
-    )
+    await a.submit("shop", "/cart/add", form, page="/products/tent-2p", expect=(200, 302))
     trigger = f"{ad}/register/trigger?event=add-to-cart&value=24900&category=tents&product=tent-2p"
     await a.network(trigger, "fetch", "", "cors", "shop")
     await a.open("shop", "/cart/")
     checkout, _ = await a.open("shop", "/checkout/")
     order = {"csrfmiddlewaretoken": csrf(checkout), "name": "Ada Walker", "email": "ada@example.com"}
-    placed = await a.request(
-        "action",
-        "POST",
-        "shop",
-        "/checkout/",
-        data=order,
-        expect=(302,),
-        headers={"Origin": shop, "Referer": f"{shop}/checkout/"},
-    )
+    placed = await a.submit("shop", "/checkout/", order, page="/checkout/", expect=(302,))
     order_path = urlsplit(placed.headers.get("Location", "/orders/TH-00000000/")).path
     await a.open("shop", order_path, label="/orders/<order>/")
     order_id = order_path.rstrip("/").rsplit("/", 1)[-1]
@@ -144,18 +128,10 @@ async def internals(a: Attendee, browser: str) -> None:
     await a.request("page", "GET", "browser", "/api/internals")
 
 
-async def summary(a: Attendee, ad: str) -> None:
+async def summary(a: Attendee) -> None:
     """(7) "Create summary report"; the answer goes back to the summary reports, which poll
     themselves while a job is in progress."""
     summaries, _ = await a.open("adtech", "/summaries/")
     form = {"csrfmiddlewaretoken": csrf(summaries), "epsilon": "10"}
-    await a.request(
-        "action",
-        "POST",
-        "adtech",
-        "/summaries/create",
-        data=form,
-        expect=(302, 303),
-        headers={"Origin": ad, "Referer": f"{ad}/summaries/"},
-    )
+    await a.submit("adtech", "/summaries/create", form, page="/summaries/", expect=(302, 303))
     await a.open("adtech", "/summaries/")

@@ -15,7 +15,7 @@ from browser.registration import Context
 from browser.storage import DatabaseStorage
 from room import tokens
 from room.models import Attendee
-from tests.browser.conftest import source_response, trigger_response
+from tests.room.conftest import ad_tech_stub
 
 pytestmark = pytest.mark.django_db
 
@@ -72,29 +72,20 @@ def test_a_token_signed_for_something_else_is_refused():
 # --- Isolation of the browser's state -----------------------------------------------------------
 
 
-def _stub() -> httpx.MockTransport:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/register/source":
-            return source_response(SHOP, debug_key="1")
-        return trigger_response()
-
-    return httpx.MockTransport(answer)
-
-
 def test_sources_reports_and_clocks_are_per_profile():
     with profiles.using("alice"):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
         clock.advance(5 * HOUR)
     with profiles.using("bob"):
         # Bob's trigger finds no source: Alice's is not in his browser.
-        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
         assert selectors.summary()["sources"]["event"] == 0
         assert selectors.summary()["reports_total"] == 0
         assert clock.offset_ms() == 0
     with profiles.using("alice"):
         assert selectors.summary()["sources"]["event"] == 1
         assert clock.offset_ms() == 5 * HOUR
-        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
         assert selectors.summary()["reports"][EVENT_LEVEL]["pending"] == 1
     # The default profile (the one-person lab) saw none of it.
     assert selectors.summary()["registrations"] == 0
@@ -104,7 +95,7 @@ def test_sources_reports_and_clocks_are_per_profile():
 def test_resetting_one_profile_leaves_the_others():
     for name in ("alice", "bob"):
         with profiles.using(name):
-            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
             services.set_debug_mode(True)
             services.set_third_party_cookies(False)
     services.clear_profile_data("alice")
@@ -122,8 +113,8 @@ def test_delivery_uses_the_reports_profile_and_sends_nothing_of_it(queued):
     from browser import delivery
 
     with profiles.using("alice7profile"):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
-        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
         report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
     seen: list[httpx.Request] = []
 
@@ -165,7 +156,7 @@ def test_browser_host_refuses_missing_and_forged_tokens(client, room):
 def test_each_attendee_sees_only_their_own_browser(client, room):
     alice, bob = _join(client), _join(client)
     with profiles.using(alice["profile"]):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
     mine = client.get(f"/api/internals?profile={alice['token']}", HTTP_HOST=BROWSER).json()
     theirs = client.get(f"/api/internals?profile={bob['token']}", HTTP_HOST=BROWSER).json()
     assert len(mine["sources"]) == 1 and theirs["sources"] == []
@@ -193,7 +184,7 @@ def test_limits_answer_429(client, room):
     room.ARA_ROOM_REGISTRATIONS_PER_MINUTE = 100
     room.ARA_ROOM_MAX_SOURCES = 1
     with profiles.using(joined["profile"]):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
     nav = client.get(f"/navigate?profile={joined['token']}&mechanism=anchor&href={SHOP}/", HTTP_HOST=BROWSER)
     assert nav.status_code == 429 and b"ARA_ROOM_MAX_SOURCES" in nav.content
     # Another attendee is not slowed by the first one's limits.
@@ -297,7 +288,7 @@ def test_guide_reset_clears_only_the_attendees_browser(client, room, monkeypatch
     alice, bob = _join(client), _join(client)
     for who in (alice, bob):
         with profiles.using(who["profile"]):
-            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+            register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
     client.cookies[tokens.COOKIE] = alice["token"]
     steps = client.get("/steps.json", HTTP_HOST=GUIDE).json()
     assert steps["steps"][0]["done"]
@@ -329,7 +320,7 @@ def test_instructor_page_needs_the_key(client, room):
 def test_instructor_progress_and_room_reset(client, room):
     alice = _join(client)
     with profiles.using(alice["profile"]):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
     headers = {"HTTP_AUTHORIZATION": "Bearer instructor-test-key", "HTTP_HOST": GUIDE}
     row = client.get("/room/instructor/progress.json", **headers).json()["attendees"][0]
     assert row["profile"] == alice["profile"] and row["sources"] == 1 and row["step_reached"] == 2
@@ -424,15 +415,15 @@ def test_behind_a_trusted_proxy_the_proxys_own_entry_is_the_address(client, room
 def _bobs_data(bob: str) -> dict[str, str]:
     """Bob's report, navigation token and page request id, each answered to Bob himself."""
     with profiles.using(bob):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
-        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
         report_id = selectors.reports(kind=EVENT_LEVEL)[0]["report_id"]
         models.Registration.objects.create(
             time_ms=0, mechanism="anchor", url=f"{ADTECH}/register/source", context_origin=NEWS,
             navigation_token="bobs-navigation", profile=bob,
         )  # fmt: skip
         page = services.PageRequest(url=f"{ADTECH}/register/trigger", context=Context("fetch", SHOP))
-        services.fetch_for_page(page, rid="bobs-request", transport=_stub())
+        services.fetch_for_page(page, rid="bobs-request", transport=ad_tech_stub())
     return {"report_id": report_id, "token": "bobs-navigation", "rid": "bobs-request"}
 
 

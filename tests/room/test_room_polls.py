@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import uuid
 
-import httpx
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +17,7 @@ from browser.network import register
 from browser.registration import Context
 from config.room_cache import ROOM_WIDE, TTLCache
 from room import tokens
-from tests.browser.conftest import source_response, trigger_response
+from tests.room.conftest import ad_tech_stub
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +46,6 @@ def now(monkeypatch) -> list[float]:
     return moment
 
 
-def _stub() -> httpx.MockTransport:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/register/source":
-            return source_response(SHOP, debug_key="1")
-        return trigger_response()
-
-    return httpx.MockTransport(answer)
-
-
 def _join(client) -> dict:
     response = client.post("/room/api/join", HTTP_HOST=GUIDE)
     assert response.status_code == 201, response.content
@@ -67,8 +57,8 @@ def _walk(client, *, job: str | None = None) -> dict:
     and an aggregatable report to the ad tech; ``job``: a summary report of the room took the latter."""
     joined = _join(client)
     with profiles.using(joined["profile"]):
-        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
-        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+        register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
+        register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
     for kind in (EVENT_LEVEL, AGGREGATABLE):
         report_id = str(uuid.uuid4())
         models.Report.objects.create(
@@ -272,9 +262,9 @@ def test_the_browsers_counts_of_many_profiles_are_each_ones_own():
     for name in ("alice", "bob", "carol"):
         with profiles.using(name):
             if name != "carol":
-                register(Context("img", NEWS), f"{ADTECH}/register/source", transport=_stub())
+                register(Context("img", NEWS), f"{ADTECH}/register/source", transport=ad_tech_stub())
             if name == "bob":
-                register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=_stub())
+                register(Context("img", SHOP), f"{ADTECH}/register/trigger", transport=ad_tech_stub())
                 clock.advance(40 * DAY)  # past the source's expiry: no longer active
     many = selectors.summaries(["alice", "bob", "carol"])
     for name in ("alice", "bob", "carol"):
