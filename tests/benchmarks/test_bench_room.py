@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -134,9 +135,16 @@ async def one_walk(think: float) -> tuple[FakeRoom, Tally, Attendee]:
     return room, tally, attendee
 
 
+def run_within(coro, seconds: float = 60):
+    """Runs ``coro`` to the end in a thread of its own, failing after ``seconds`` (a poll that
+    never stops fails, not hangs): a browser test's Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, seconds)).result()
+
+
 @pytest.fixture(scope="module")
 def walked() -> tuple[FakeRoom, Tally, Attendee]:
-    return asyncio.run(asyncio.wait_for(one_walk(0.3), 60))  # a poll that never stops fails, not hangs
+    return run_within(one_walk(0.3))
 
 
 def after(log: list[str], name: str) -> list[str]:
@@ -190,7 +198,7 @@ def test_a_room_run_has_an_instructor_and_counts_each_attendee() -> None:
     room = FakeRoom()
     transport = httpx.MockTransport(room)
     run = run_room(LAB, 2, 0.3, 1, "key", stagger=0.2, times=FAST, transport=transport)
-    result = asyncio.run(asyncio.wait_for(run, 60))
+    result = run_within(run)
     assert result["room_mode"] and result["profiles"] == 2 and result["stagger_s"] == 0.2
     assert result["server_errors"] == 0 and result["unexpected"] == 0 and result["walk_failures"] == []
     assert result["reports_lost"] == 0 and result["reports_made"] == 0
