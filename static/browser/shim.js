@@ -321,7 +321,9 @@
 
   // The service worker asks which element made an image or script request. An element with
   // that URL is looked up; while the parser has not reached it yet (a preloaded request), the
-  // answer waits for it.
+  // answer waits for it: up to 7 s, within the worker's 8 s, since a slow script before it (the
+  // shim itself on a busy server) holds the parser, and an answer given too early would send an
+  // attributionsrc element's request as a plain one.
   function elementFor(url, destination) {
     var list = destination === "image" ? document.images : destination === "script" ? document.scripts : [];
     var found = null;
@@ -338,7 +340,7 @@
     var tries = 0;
     function reply() {
       var el = elementFor(data.url, data.destination);
-      if (!el && document.readyState === "loading" && tries++ < 150) { setTimeout(reply, 20); return; }
+      if (!el && document.readyState === "loading" && tries++ < 350) { setTimeout(reply, 20); return; }
       var eligible = !!(el && el.hasAttribute("attributionsrc") && !el.__attributionLabFallback);
       port.postMessage({
         eligible: eligible, mechanism: eligible ? el.tagName.toLowerCase() : "plain",
