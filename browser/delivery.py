@@ -179,21 +179,20 @@ def send_report(report_id: str, *, force: bool = False, transport: httpx.BaseTra
     The report carries its profile (whose clock and storage apply), never in what is sent: the
     reporting origin sees exactly Chrome's body.
     """
-    profile = models.Report.objects.filter(report_id=report_id).values_list("profile", flat=True).first()
-    if profile is None:
-        return "skipped: the report was deleted"
-    with profiles.using(profile):
-        return _send_report(report_id, force=force, transport=transport)
+    return send_reports([report_id], force=force, transport=transport)[report_id]
 
 
-def send_reports(report_ids: list[str], *, transport: httpx.BaseTransport | None = None) -> dict[str, str]:
-    """Sends each of ``report_ids`` that is due on its profile's clock; returns what happened to each."""
+def send_reports(
+    report_ids: list[str], *, force: bool = False, transport: httpx.BaseTransport | None = None
+) -> dict[str, str]:
+    """Sends each of ``report_ids`` that is due on its profile's clock (or ``force``); returns what
+    happened to each."""
     owners = dict(models.Report.objects.filter(report_id__in=report_ids).values_list("report_id", "profile"))
     outcome = {rid: "skipped: the report was deleted" for rid in report_ids if rid not in owners}
     for profile in dict.fromkeys(owners.values()):
         with profiles.using(profile):
             mine = [rid for rid in report_ids if owners.get(rid) == profile]
-            outcome.update(send_reports_of_current_profile(mine, transport=transport))
+            outcome.update(send_reports_of_current_profile(mine, force=force, transport=transport))
     return outcome
 
 
